@@ -1,0 +1,496 @@
+"""Segment repaired text into blocks and label each block with a role.
+
+Segmenting is lossless (one block per non-empty line, `rebuild_text` gives the text back).
+Labelling combines independent pieces of evidence, each a named rule so a reader can see
+why a block left the text:
+
+- line rules from `rules/boilerplate.toml` and `rules/roles.toml` (widgets, pitches,
+  captions, credits, bylines, date lines), in several languages;
+- shape (word count, terminal punctuation, letters, script);
+- corpus evidence (`LineStats`: short lines that recur in many documents are templates);
+- position and density: the article is the densest contiguous run of prose lines
+  (a maximum-sum segment over per-line scores, after jusText/boilerpipe), so lines far
+  from it are page furniture, and the header just above it holds title, byline and date.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import xxhash
+
+from flows.model import Block, Document
+
+try:  # the metadata engineer's recognisers; the labeller keeps TOML fallbacks
+    from flows import header as _header
+except ImportError:  # pragma: no cover - depends on the tree state
+    _header = None
+
+RULES_DIR = Path(__file__).parent / "rules"
+
+# ------------------------------------------------------------------------------------------
+# Rules
+# ------------------------------------------------------------------------------------------
+
+_LINE_TAIL = r"[\s:>»›→|.!…]*(\(?\d+\)?)?[\s:>»›→|.!…]*"
+_LINE_HEAD = r"[\s•·|>*#\-–—]*"
+
+
+@dataclass(frozen=True, slots=True)
+class _ContainsRule:
+    name: str
+    role: str
+    max_words: int
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Compiled line rules: one regex per match kind, group name = rule name."""
+
+    line: re.Pattern[str] | None
+    tokens: re.Pattern[str] | None
+    contains: tuple[_ContainsRule, ...]
+    prefix: tuple[tuple[str, re.Pattern[str]], ...]
+    roles: dict[str, str]  # rule name -> role
+
+    def match(self, stripped: str, n_words: int) -> str | None:
+        """The name of the first rule matching this stripped line, else None."""
+        if len(stripped) <= 160:
+            if self.line is not None:
+                m = self.line.fullmatch(stripped)
+                if m:
+                    return m.lastgroup
+            if self.tokens is not None:
+                m = self.tokens.fullmatch(stripped)
+                if m:
+                    return m.lastgroup
+        for rule in self.contains:
+            if n_words <= rule.max_words and rule.regex.search(stripped):
+                return rule.name
+        return None
+
+
+def _phrase_regex(phrase: str) -> str:
+    """A literal phrase as a regex: spaces match any whitespace, words end at boundaries."""
+    body = r"\s+".join(re.escape(part) for part in phrase.split())
+    if phrase[:1].isascii() and phrase[:1].isalnum():
+        body = r"\b" + body
+    if phrase[-1:].isascii() and phrase[-1:].isalnum():
+        body += r"\b"
+    return body
+
+
+def _alternatives(rule: dict) -> str:
+    phrases = sorted(rule.get("phrases", []), key=len, reverse=True)
+    alts = [_phrase_regex(p) for p in phrases] + list(rule.get("patterns", []))
+    flags = "" if rule.get("case_sensitive") else "i"
+    return f"(?{flags}:" + "|".join(alts) + ")" if flags else "(?:" + "|".join(alts) + ")"
+
+
+def load_rules(paths: Iterable[Path]) -> RuleSet:
+    """Compile rule files into one regex per kind (one C-level pass per line, not per rule)."""
+    line_alts: list[str] = []
+    token_alts: list[str] = []
+    contains: list[_ContainsRule] = []
+    prefix: list[tuple[str, re.Pattern[str]]] = []
+    roles: dict[str, str] = {}
+    for path in paths:
+        with open(path, "rb") as fh:
+            for rule in tomllib.load(fh).get("rule", []):
+                name, kind = rule["name"], rule["match"]
+                if name in roles:
+                    raise ValueError(f"duplicate rule name {name!r} in {path}")
+                roles[name] = rule["role"]
+                alts = _alternatives(rule)
+                if kind == "line":
+                    line_alts.append(f"(?P<{name}>{_LINE_HEAD}{alts}{_LINE_TAIL})")
+                elif kind == "tokens":
+                    sep = r"[\W\d_]*"
+                    token_alts.append(f"(?P<{name}>{sep}(?:{alts}(?!\\w){sep})+)")
+                elif kind == "contains":
+                    flags = 0 if rule.get("case_sensitive") else re.IGNORECASE
+                    contains.append(
+                        _ContainsRule(name, rule["role"], rule.get("max_words", 40),
+                                      re.compile(alts, flags))
+                    )
+                elif kind == "prefix":
+                    prefix.append((name, re.compile(alts)))
+                else:
+                    raise ValueError(f"rule {name!r}: unknown match kind {kind!r}")
+    return RuleSet(
+        line=re.compile("|".join(line_alts)) if line_alts else None,
+        tokens=re.compile("|".join(token_alts)) if token_alts else None,
+        contains=tuple(contains),
+        prefix=tuple(prefix),
+        roles=roles,
+    )
+
+
+_BOILERPLATE_RULES = load_rules([RULES_DIR / "boilerplate.toml"])
+_ROLE_RULES = load_rules([RULES_DIR / "roles.toml"])
+
+# ------------------------------------------------------------------------------------------
+# Segmenting
+# ------------------------------------------------------------------------------------------
+
+
+def segment(text: str) -> list[Block]:
+    """One block per non-empty line; lines that are "" are the only ones left uncovered."""
+    return [Block(position=pos, line=i, text=line)
+            for pos, (i, line) in enumerate((i, ln) for i, ln in enumerate(text.split("\n")) if ln)]
+
+
+def _renumber(blocks: list[Block]) -> list[Block]:
+    for i, b in enumerate(blocks):
+        b.position = i
+    return blocks
+
+
+def segment_batch(docs: list[Document]) -> None:
+    """Set doc.blocks from doc.text for a batch."""
+    for doc in docs:
+        doc.blocks = segment(doc.text)
+
+
+# ------------------------------------------------------------------------------------------
+# Corpus evidence
+# ------------------------------------------------------------------------------------------
+
+_DIGITS = re.compile(r"\d")
+
+
+def _norm_lines(text: str) -> list[str]:
+    """Lines casefolded, digits folded to 0, whitespace collapsed (same count as the text)."""
+    return [" ".join(line.split()) for line in _DIGITS.sub("0", text.casefold()).split("\n")]
+
+
+def _line_hashes(text: str) -> list[int]:
+    """Per line of `text`: xxh3 of the normalised line, or 0 for a blank line."""
+    h = xxhash.xxh3_64_intdigest
+    return [h(line.encode()) if line else 0 for line in _norm_lines(text)]
+
+
+def line_keys(doc: Document) -> set[int]:
+    """Hashes of the document's normalised non-blank lines (each counted once per doc)."""
+    keys = set(_line_hashes(doc.text))
+    keys.discard(0)
+    return keys
+
+
+class LineStats:
+    """How many documents of a run contain each line key.
+
+    Kept as sorted numpy arrays (12 bytes a key) plus a buffer of recent keys, so millions
+    of documents fit and two stats (other batches, other processes) merge by addition.
+    """
+
+    __slots__ = ("_buffer", "_buffered", "_counts", "_keys", "n_docs")
+
+    _COMPACT_AT = 1 << 20
+
+    def __init__(self) -> None:
+        self._keys = np.empty(0, dtype=np.uint64)
+        self._counts = np.empty(0, dtype=np.uint32)
+        self._buffer: list[np.ndarray] = []
+        self._buffered = 0
+        self.n_docs = 0
+
+    def add(self, doc: Document) -> None:
+        """Count each line of the document once."""
+        self.add_keys(line_keys(doc))
+
+    def add_keys(self, keys: set[int]) -> None:
+        """Count one document given its line keys."""
+        self.n_docs += 1
+        if keys:
+            self._buffer.append(np.fromiter(keys, dtype=np.uint64, count=len(keys)))
+            self._buffered += len(keys)
+            if self._buffered >= self._COMPACT_AT:
+                self._compact()
+
+    def merge(self, other: LineStats) -> None:
+        """Add another run-part's counts into this one."""
+        other._compact()
+        self._compact()
+        self._combine(other._keys, other._counts)
+        self.n_docs += other.n_docs
+
+    def doc_count(self, key: int) -> int:
+        """How many documents contain the line with this key."""
+        return int(self.doc_counts(np.array([key], dtype=np.uint64))[0])
+
+    def doc_counts(self, keys: np.ndarray) -> np.ndarray:
+        """Vectorised doc_count for an array of uint64 keys."""
+        self._compact()
+        if not len(self._keys):
+            return np.zeros(len(keys), dtype=np.uint32)
+        idx = np.searchsorted(self._keys, keys)
+        idx_clipped = np.minimum(idx, len(self._keys) - 1)
+        found = self._keys[idx_clipped] == keys
+        return np.where(found, self._counts[idx_clipped], 0).astype(np.uint32)
+
+    def __len__(self) -> int:
+        self._compact()
+        return len(self._keys)
+
+    def _compact(self) -> None:
+        if not self._buffer:
+            return
+        keys, counts = np.unique(np.concatenate(self._buffer), return_counts=True)
+        self._buffer, self._buffered = [], 0
+        self._combine(keys, counts.astype(np.uint32))
+
+    def _combine(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        if not len(self._keys):
+            self._keys, self._counts = keys.copy(), counts.astype(np.uint32)
+            return
+        all_keys = np.concatenate([self._keys, keys])
+        all_counts = np.concatenate([self._counts, counts.astype(np.uint32)])
+        uniq, inverse = np.unique(all_keys, return_inverse=True)
+        summed = np.zeros(len(uniq), dtype=np.uint32)
+        np.add.at(summed, inverse, all_counts)
+        self._keys, self._counts = uniq, summed
+
+
+# ------------------------------------------------------------------------------------------
+# Labelling
+# ------------------------------------------------------------------------------------------
+
+# Tunable weights of the density score (per line; the article is the max-sum run).
+_PROSE_MIN_WORDS = 10  # a line this long with terminal punctuation is prose
+_LONG_LINE_WORDS = 20  # a line this long is prose-like even without terminal punctuation
+_SHORT_LINE_COST = 2.5  # what a short non-prose line costs the run it sits in
+_RULE_COST = {"boilerplate": 6.0}  # a widget breaks the run; roles cost little
+_ROLE_COST = 2.0
+_TEMPLATE_COST = 4.0
+_TEMPLATE_MIN_DOCS = 3  # a short line in this many documents is a template line
+_TEMPLATE_MAX_WORDS = 12
+_HEADING_MAX_WORDS = 15
+_HEADER_REACH = 20  # lines above the article searched for title/byline/date
+_FOOTER_REACH = 6  # lines below the article where byline/date/credit keep their role
+_TERMINAL = frozenset(".!?\"”’»…'")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_SCRIPTS = (
+    ("cjk", re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")),
+    ("cyrillic", re.compile(r"[\u0400-\u04ff]")),
+    ("arabic", re.compile(r"[\u0600-\u06ff]")),
+    ("greek", re.compile(r"[\u0370-\u03ff]")),
+    ("latin", re.compile(r"[A-Za-z\u00c0-\u024f]")),
+)
+_NORM_TITLE = re.compile(r"\W+")
+
+
+def _script(text: str) -> str | None:
+    """The script most letters of `text` are written in (None if it has no letters)."""
+    if text.isascii():
+        return "latin" if _HAS_LETTER.search(text) else None
+    best, best_n = None, 0
+    for name, rx in _SCRIPTS:
+        n = len(rx.findall(text))
+        if n > best_n:
+            best, best_n = name, n
+    return best
+
+
+def _line_role(stripped: str, n_words: int) -> str | None:
+    """Name of the rule that gives this line a non-body role, or None."""
+    name = _BOILERPLATE_RULES.match(stripped, n_words)
+    if name is not None:
+        return name
+    if n_words <= 25 and _header is not None:
+        if _header.parse_date_line(stripped) is not None:
+            return "date_line"
+        if _header.is_credit_line(stripped):
+            return "wire_credit"
+        if _header.is_byline(stripped):
+            return "byline"
+    return _ROLE_RULES.match(stripped, n_words)
+
+
+_RULE_ROLE = {**_BOILERPLATE_RULES.roles, **_ROLE_RULES.roles, "byline": "byline"}
+
+
+def _max_run(weights: list[float]) -> tuple[int, int]:
+    """Bounds [lo, hi] of the contiguous run with the largest sum (Kadane); (0, -1) if none
+    is positive."""
+    best, best_lo, best_hi = 0.0, 0, -1
+    run, run_lo = 0.0, 0
+    for i, w in enumerate(weights):
+        if run <= 0:
+            run, run_lo = w, i
+        else:
+            run += w
+        if run > best:
+            best, best_lo, best_hi = run, run_lo, i
+    return best_lo, best_hi
+
+
+def _title_score(text: str, n_words: int, distance: int, doc_text: str) -> float:
+    """How much a line above the article looks like its headline."""
+    score = -0.25 * distance
+    if doc_text.count(text) >= 2:  # headlines recur in menus, breadcrumbs, related lists
+        score += 2.0
+    if text[-1] == ".":
+        score -= 3.0
+    if 4 <= n_words <= 20:
+        score += 1.0
+    elif n_words < 3:
+        score -= 2.0
+    words = [w for w in text.split() if w[:1].isalpha()]
+    if words and sum(w[0].isupper() for w in words) / len(words) >= 0.6:
+        score += 0.5
+    return score
+
+
+def _dateline_split(text: str) -> int:
+    """Length of a dateline prefix at the start of a paragraph (0 if none)."""
+    if _header is not None:
+        n = _header.split_dateline_prefix(text)
+        if n:
+            return n
+    for _name, rx in _ROLE_RULES.prefix:
+        m = rx.match(text)
+        if m and m.end() < len(text.rstrip()):
+            return m.end()
+    return 0
+
+
+def label_blocks(blocks: list[Block], doc_counts: list[int], doc_text: str) -> list[Block]:
+    """Label one document's blocks (doc_counts[i]: how many documents share block i's line).
+
+    Returns the blocks, with the first paragraph split when it starts with a dateline.
+    """
+    n = len(blocks)
+    stripped = [b.text.strip() for b in blocks]
+    n_words = [len(s.split()) for s in stripped]
+    rules: list[str | None] = [None] * n
+    weights: list[float] = []
+    scored: list[int] = []  # block index of each weight
+    longest = max(range(n), key=lambda i: len(stripped[i]), default=0)
+    doc_script = _script(stripped[longest]) if n else None
+
+    for i, s in enumerate(stripped):
+        if not s:
+            rules[i] = "blank_line"
+            continue
+        w = n_words[i]
+        rule = _line_role(s, w)
+        if rule is None and not _HAS_LETTER.search(s):
+            rule = "no_letters"
+        if rule is None and w <= _TEMPLATE_MAX_WORDS and not s.isascii():
+            script = _script(s)
+            if script is not None and script != doc_script:
+                rule = "foreign_script"
+        template = doc_counts[i] >= _TEMPLATE_MIN_DOCS and w <= _TEMPLATE_MAX_WORDS
+        if rule is not None:
+            role = _RULE_ROLE.get(rule, "boilerplate")
+            weight = -_RULE_COST.get(role, _ROLE_COST)
+        elif w >= _PROSE_MIN_WORDS and s[-1] in _TERMINAL:
+            weight = min(w, 80)
+        elif w >= _LONG_LINE_WORDS:
+            weight = min(w, 80) * 0.5
+        else:
+            weight = -_SHORT_LINE_COST
+        if template and rule is None:
+            weight = min(weight, 0.0) - _TEMPLATE_COST
+        rules[i] = rule
+        weights.append(weight)
+        scored.append(i)
+
+    lo_s, hi_s = _max_run(weights)
+    if hi_s < lo_s:
+        lo, hi = n, -1
+    else:
+        lo, hi = scored[lo_s], scored[hi_s]
+
+    # roles inside the article run
+    for i in range(n):
+        b, rule = blocks[i], rules[i]
+        if lo <= i <= hi:
+            if rule is not None:
+                b.role, b.reason = _RULE_ROLE.get(rule, "boilerplate"), rule
+            elif doc_counts[i] >= _TEMPLATE_MIN_DOCS * 2 and n_words[i] <= _TEMPLATE_MAX_WORDS:
+                b.role, b.reason = "boilerplate", "template_line"
+            elif n_words[i] <= _HEADING_MAX_WORDS and stripped[i][-1] not in ".,;":
+                b.role, b.reason = "heading", "heading_shape"
+            else:
+                b.role, b.reason = "body", None
+        else:
+            near = lo - _HEADER_REACH <= i < lo or hi < i <= hi + _FOOTER_REACH
+            role = _RULE_ROLE.get(rule, "boilerplate") if rule else "boilerplate"
+            if near and role != "boilerplate":
+                b.role, b.reason = role, rule
+            else:
+                b.role, b.reason = "boilerplate", rule if rule == "blank_line" else (
+                    rule or "outside_article")
+
+    if hi < lo:
+        return blocks
+
+    # header: the lines above the first prose paragraph
+    first_prose = next(
+        (i for i in range(lo, hi + 1)
+         if blocks[i].role == "body" and n_words[i] >= _PROSE_MIN_WORDS), lo)
+    later_body = "\n".join(stripped[i] for i in range(first_prose, hi + 1)
+                           if blocks[i].role == "body")
+    title_at, title_score = -1, float("-inf")
+    distance = 0
+    for i in range(first_prose - 1, max(-1, lo - _HEADER_REACH - 1), -1):
+        s = stripped[i]
+        if not s:
+            continue
+        distance += 1
+        if rules[i] is not None and rules[i] != "heading_shape":
+            continue
+        if n_words[i] >= 6 and s.rstrip(".") in later_body:
+            blocks[i].role, blocks[i].reason = "boilerplate", "standfirst_repeated"
+            continue
+        if n_words[i] > 30 or len(s) > 250:
+            continue
+        score = _title_score(s, n_words[i], distance, doc_text)
+        if score > title_score:
+            title_at, title_score = i, score
+    if title_at >= 0:
+        blocks[title_at].role, blocks[title_at].reason = "title", "title_above_article"
+        for i in range(title_at + 1, first_prose):
+            if blocks[i].role in ("heading", "body"):
+                blocks[i].role, blocks[i].reason = "boilerplate", "header_line"
+
+    # dateline prefix of the first paragraph
+    first_body = next((i for i in range(lo, hi + 1) if blocks[i].role == "body"), -1)
+    if first_body < 0:
+        return blocks
+    b = blocks[first_body]
+    cut = _dateline_split(b.text)
+    if not cut:
+        return blocks
+    prefix = Block(position=0, line=b.line, text=b.text[:cut], role="dateline",
+                   reason="dateline_prefix")
+    b.text = b.text[cut:]
+    out = [*blocks[:first_body], prefix, *blocks[first_body:]]
+    for pos, blk in enumerate(out):
+        blk.position = pos
+    return out
+
+
+def label_batch(docs: list[Document], stats: LineStats) -> None:
+    """Give every block of every document a role (and the deciding rule as its reason)."""
+    per_doc = [_line_hashes(d.text) for d in docs]
+    flat = np.fromiter((h for hs in per_doc for h in hs), dtype=np.uint64)
+    counts = stats.doc_counts(flat).tolist() if len(flat) else []
+    offset = 0
+    for doc, hashes in zip(docs, per_doc, strict=True):
+        line_counts = counts[offset:offset + len(hashes)]
+        offset += len(hashes)
+        blocks = doc.blocks
+        if any(b.position != i for i, b in enumerate(blocks)) or any(
+            b.role != "body" or b.reason for b in blocks
+        ):
+            blocks = segment(doc.text)  # labelling twice starts from the plain lines
+        doc.blocks = label_blocks(blocks, [line_counts[b.line] for b in blocks], doc.text)

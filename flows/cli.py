@@ -1,0 +1,143 @@
+"""The `newsprep` command.
+
+Exit codes: 0 success; 1 the run failed (one-line reason on stderr); 2 bad usage.
+Heavy imports (Prefect, the stages) happen inside the commands so `--help` stays instant.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="newsprep: raw scraped news text in, a clean, deduplicated, versioned Parquet "
+    "dataset out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Services a one-shot local run never needs; switching them off shortens the start of
+# Prefect's temporary server. Only applied when no server is configured, never overriding
+# what the user set.
+_EPHEMERAL_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_UI_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_CLEANUP_RECONCILER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_FOREMAN_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_REPOSSESSOR_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    print(f"newsprep: {message}", file=sys.stderr)
+    return typer.Exit(code)
+
+
+def prepare_prefect_env() -> None:
+    """Make Prefect's temporary server start as fast as it can when no server is set."""
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    for key, value in _EPHEMERAL_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+@app.command()
+def run(
+    inputs: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Folders of .txt files (any depth), .txt files or .jsonl files (one "
+            "article per line: `text` required; `id`, `url`, `title` optional). "
+            "Default: seeds/."
+        ),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Output root; each run adds a version.")
+    ] = Path("output"),
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Documents per batch (one Prefect task per batch).")
+    ] = 1000,
+) -> None:
+    """Run the flow over INPUTS and publish a new version under --output."""
+    inputs = inputs or [Path("seeds")]
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:
+        raise _fail(f"input not found: {', '.join(missing)}", 2)
+    prepare_prefect_env()
+    from flows.pipeline import newsprep_flow
+    from flows.publish import OutputLocked
+
+    try:
+        result = newsprep_flow([str(p) for p in inputs], str(output), batch_size)
+    except OutputLocked as e:
+        raise _fail(str(e)) from None
+    except Exception as e:  # one line for the user; Prefect has logged the traceback
+        raise _fail(f"run failed: {type(e).__name__}: {e}") from None
+    print(
+        f"published {output / result['version']}: {result['articles']} articles, "
+        f"{result['rejects']} rejects, {result['clusters']} clusters "
+        f"({result['duplicates']} duplicate copies)"
+    )
+
+
+@app.command()
+def explain(
+    doc_id: Annotated[str, typer.Argument(help="doc_id (or a unique prefix, or source_path).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output root.")] = Path(
+        "output"
+    ),
+) -> None:
+    """Print a document's blocks with role and rule, to see why each line was kept or dropped."""
+    from flows.report import explain_document
+
+    try:
+        print(explain_document(output, doc_id))
+    except LookupError as e:
+        raise _fail(str(e)) from None
+
+
+@app.command()
+def schema(
+    check: Annotated[
+        bool, typer.Option(help="Only check that schemas/ matches the code; exit 1 if not.")
+    ] = False,
+    directory: Annotated[Path, typer.Option(help="Where the schema files live.")] = Path(
+        "schemas"
+    ),
+) -> None:
+    """Write (or check) the JSON Schema and Markdown pages generated from flows/schema.py."""
+    from flows.schema import generated_files
+
+    files = generated_files()
+    if check:
+        stale = [
+            n for n, text in files.items()
+            if not (directory / n).is_file() or (directory / n).read_text("utf-8") != text
+        ]
+        if stale:
+            raise _fail(f"schema docs out of date: {', '.join(stale)} (run `newsprep schema`)")
+        print(f"{directory}: up to date")
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    print(f"wrote {len(files)} files to {directory}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,467 @@
+"""Pure recognisers for article header lines: bylines, date lines, dateline prefixes, credits.
+
+The block labeller calls the `is_*` / `split_*` functions to decide roles; metadata.py calls
+the `parse_*` functions on the blocks that got those roles. Both must agree, so the patterns
+live here once. Agency names come from rules/agencies.toml so users can add wire services.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+RULES_DIR = Path(__file__).parent / "rules"
+
+# ------------------------------------------------------------------------------------------
+# Agencies (rules/agencies.toml)
+# ------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def agency_aliases() -> dict[str, str]:
+    """Printed form -> canonical agency name, from rules/agencies.toml."""
+    with open(RULES_DIR / "agencies.toml", "rb") as fh:
+        data = tomllib.load(fh)
+    out: dict[str, str] = {}
+    for entry in data.get("agency", []):
+        name = entry["name"]
+        out[name] = name
+        for alias in entry.get("aliases", []):
+            out[alias] = name
+    return out
+
+
+@lru_cache(maxsize=1)
+def _agency_re() -> re.Pattern[str]:
+    names = sorted(agency_aliases(), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
+
+
+def canonical_agency(name: str) -> str | None:
+    """The canonical agency for a printed name, or None if it is not a known agency."""
+    return agency_aliases().get(name.strip(" .()/-"))
+
+
+def find_agencies(text: str) -> list[str]:
+    """Canonical agencies named in `text`, in order, without repeats."""
+    out: list[str] = []
+    for m in _agency_re().finditer(text):
+        name = agency_aliases()[m.group(1)]
+        if name not in out:
+            out.append(name)
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# Dates
+# ------------------------------------------------------------------------------------------
+
+# month names and abbreviations: en, de, fr, es, it, pt, nl, ru (genitive and nominative)
+_MONTH_WORDS: dict[int, tuple[str, ...]] = {
+    1: ("january", "jan", "januar", "jänner", "janvier", "janv", "enero", "ene", "gennaio",
+        "gen", "janeiro", "januari", "января", "январь", "янв"),
+    2: ("february", "feb", "februar", "février", "fevrier", "févr", "fevr", "febrero",
+        "febbraio", "fevereiro", "fev", "februari", "февраля", "февраль", "фев"),
+    3: ("march", "mar", "märz", "maerz", "mars", "marzo", "março", "marco", "maart", "mrt",
+        "марта", "март"),
+    4: ("april", "apr", "avril", "avr", "abril", "abr", "aprile", "апреля", "апрель", "апр"),
+    5: ("may", "mai", "mayo", "maggio", "mag", "maio", "mei", "мая", "май"),
+    6: ("june", "jun", "juni", "juin", "junio", "giugno", "giu", "junho", "июня", "июнь"),
+    7: ("july", "jul", "juli", "juillet", "juil", "julio", "luglio", "lug", "julho", "июля",
+        "июль"),
+    8: ("august", "aug", "août", "aout", "agosto", "ago", "augustus", "августа", "август",
+        "авг"),
+    9: ("september", "sep", "sept", "septembre", "septiembre", "setiembre", "settembre",
+        "set", "setembro", "сентября", "сентябрь", "сен"),
+    10: ("october", "oct", "oktober", "okt", "octobre", "octubre", "ottobre", "ott",
+         "outubro", "out", "октября", "октябрь", "окт"),
+    11: ("november", "nov", "novembre", "noviembre", "novembro", "ноября", "ноябрь", "ноя"),
+    12: ("december", "dec", "dezember", "dez", "décembre", "decembre", "déc", "diciembre",
+         "dic", "dicembre", "dezembro", "дек", "декабря", "декабрь"),
+}
+MONTHS: dict[str, int] = {w: m for m, words in _MONTH_WORDS.items() for w in words}
+_MON = "(?:" + "|".join(sorted((re.escape(w) for w in MONTHS), key=len, reverse=True)) + ")"
+_WEEKDAYS = (
+    "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|"
+    "thurs|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|"
+    "mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|"
+    "sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|segunda-feira|"
+    "terça-feira|quarta-feira|quinta-feira|sexta-feira|maandag|dinsdag|woensdag|donderdag|"
+    "vrijdag|zaterdag|zondag|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье"
+)
+_ORD = r"(?:st|nd|rd|th|er|e|º|°|\.)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+
+_DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # 2015-05-14, 2015/05/14, 2015.05.14 (optionally followed by a time)
+    ("ymd", re.compile(r"(?<![\d.])" + _YEAR + r"(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})"
+                       r"(?![\d])")),
+    # 14.05.2015 / 05/14/2015 / 14-05-2015
+    ("dmy_num", re.compile(r"(?<![\d./-])(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P=s)"
+                           + _YEAR + r"(?![\d])")),
+    # May 13th, 2015 / May 13 / Sept. 13 2015
+    ("mdy", re.compile(r"(?<![\w])(?P<mon>" + _MON + r")\.?\s+(?P<d>\d{1,2})"
+                       r"(?:st|nd|rd|th)?(?![\d:])(?:,?\s+" + _YEAR + r"(?!\d))?", re.I)),
+    # 13 May 2015 / 13. Mai 2015 / 13 de mayo de 2015 / 13 мая 2015 г.
+    ("dmy", re.compile(r"(?<![\w.])(?P<d>\d{1,2})" + _ORD + r"\s*(?:de\s+|of\s+)?(?P<mon>"
+                       + _MON + r")\.?(?![\w])(?:,?\s*(?:de\s+|del\s+)?" + _YEAR
+                       + r"(?!\d))?", re.I)),
+    # May 2015 / mai 2015 (month precision)
+    ("my", re.compile(r"(?<![\w])(?P<mon>" + _MON + r")\.?,?\s+(?:de\s+)?" + _YEAR + r"(?!\d)",
+                      re.I)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDate:
+    """A date as printed. `year` is None when only day and month are printed ("May 13")."""
+
+    text: str
+    year: int | None
+    month: int
+    day: int | None
+    start: int = 0
+    end: int = 0
+
+    @property
+    def precision(self) -> str:
+        return "day" if self.day else "month"
+
+    @property
+    def value(self) -> date | None:
+        """The calendar date (first of month for month precision); None without a year."""
+        if self.year is None:
+            return None
+        try:
+            return date(self.year, self.month, self.day or 1)
+        except ValueError:
+            return None
+
+
+def _valid(y: int | None, m: int, d: int | None) -> bool:
+    if not 1 <= m <= 12:
+        return False
+    if d is None:
+        return True
+    try:
+        date(y or 2000, m, d)  # 2000 is a leap year: Feb 29 without a year is allowed
+    except ValueError:
+        return False
+    return True
+
+
+def _from_match(kind: str, m: re.Match[str]) -> ParsedDate | None:
+    g = m.groupdict()
+    year = int(g["year"]) if g.get("year") else None
+    if kind == "ymd":
+        month, day = int(g["m"]), int(g["d"])
+    elif kind == "dmy_num":
+        a, b = int(g["a"]), int(g["b"])
+        # "." and "-" are day-first everywhere; "/" is month-first unless that is impossible
+        if g["s"] == "/" and a <= 12 and b <= 31:
+            month, day = (a, b) if b > 12 or a <= 12 else (b, a)
+        else:
+            day, month = a, b
+        if month > 12 and day <= 12:
+            day, month = month, day
+    else:
+        month = MONTHS[g["mon"].lower()]
+        day = int(g["d"]) if g.get("d") else None
+    if not _valid(year, month, day):
+        return None
+    return ParsedDate(m.group(0), year, month, day, m.start(), m.end())
+
+
+def find_dates(text: str) -> list[ParsedDate]:
+    """Every date expression in `text`, left to right, without overlaps."""
+    found: list[ParsedDate] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pat in _DATE_PATTERNS:
+        for m in pat.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            pd = _from_match(kind, m)
+            if pd is not None:
+                found.append(pd)
+                taken.append((m.start(), m.end()))
+    return sorted(found, key=lambda p: p.start)
+
+
+# words that may surround a date on a line that is "just a date"
+_DATE_LINE_FILLER = re.compile(
+    r"(?i)\b(?:" + _WEEKDAYS + r"|updated|last\s+updated|published|posted|posted\s+on|"
+    r"published\s+on|updated\s+on|first\s+published|modified|last\s+modified|date|dated|on|at|"
+    r"am|pm|a\.m|p\.m|gmt|utc|[ecmp][sd]t|bst|cet|cest|ist|jst|sgt|hkt|aest|"
+    r"aktualisiert|veröffentlicht|stand|am|um|uhr|publié|publie|mis\s+à\s+jour|le|à|"
+    r"publicado|actualizado|el|a\s+las|pubblicato|aggiornato|alle|il|atualizado|em|"
+    r"gepubliceerd|bijgewerkt|op|om|опубликовано|обновлено|в|г|года|de|del|"
+    r"read|min|minute|minutes|mins|reading|time|ago|hours?|days?|edt|est)\b|"
+    r"\d{1,2}:\d{2}(?::\d{2})?|[+-]\d{2}:?\d{2}|[\s,.;:|/•·\-–—()\[\]]"
+)
+
+
+def parse_date_line(text: str) -> ParsedDate | None:
+    """The date of a line that is essentially a date ("Updated: 2015-05-14 07:44",
+    "Wednesday, May 13th 2015", "Published 3 May 2021, 10:00 GMT"); None otherwise.
+
+    Lines with prose around the date (a caption, a sentence) are not date lines, so a date in
+    a story is never taken for the publication date.
+    """
+    s = text.strip()
+    if not s or len(s) > 90:
+        return None
+    dates = find_dates(s)
+    if not dates:
+        return None
+    rest = s
+    for d in reversed(dates):
+        rest = rest[: d.start] + " " + rest[d.end :]
+    rest = _DATE_LINE_FILLER.sub("", rest)
+    if len(rest) > 3:
+        return None
+    # several dates on one line ("Published May 1, 2020 Updated May 3, 2020"): the first
+    best = [d for d in dates if d.year is not None] or dates
+    return best[0]
+
+
+# ------------------------------------------------------------------------------------------
+# Bylines and names
+# ------------------------------------------------------------------------------------------
+
+_BYLINE_LEAD = re.compile(
+    r"^\s*(?:(?:written|words|story|text|reporting|report|posted|published|edited|reviewed|"
+    r"compiled|interview)\s+)?(?:by|von|par|por|di|door|av|af|от)\s*:?\s+(?=\S)"
+    r"|^\s*(?:author|authors|autor|auteur|autore|auteurs|writer|text|texto|texte|"
+    r"автор)\s*:\s*(?=\S)",
+    re.I,
+)
+_NAME_WORD = r"(?:[A-ZÀ-ÖØ-ÞА-Я][\w'’.-]*|(?:de|van|von|der|den|da|di|del|la|le|bin|al|el)(?=\s))"
+_PERSON = re.compile(r"^" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r"){0,4}$")
+_NAME_JOIN = re.compile(r"\s*(?:,|&|\band\b|\bwith\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\bи\b)\s*")
+_ROLE_WORDS = (
+    "agencies agency staff reporter reporters correspondent correspondents editor editors "
+    "editorial team desk news wire wires newsroom admin administrator contributor "
+    "contributors guest writer bureau the a an our senior junior chief managing associate "
+    "contributing executive deputy political business sports online digital web home "
+    "menu share print email comments comment subscribe login search read more"
+)
+_NON_PERSON = frozenset(_ROLE_WORDS.split())
+
+
+def looks_like_person(name: str) -> bool:
+    """A capitalised 1-5 word name that is not a role word ("Staff", "Senior Editor")."""
+    n = name.strip()
+    if not n or len(n) > 60 or not _PERSON.match(n):
+        return False
+    words = [w.lower().strip(".") for w in n.split()]
+    if any(w in _NON_PERSON for w in words):
+        return False
+    if canonical_agency(n):
+        return False
+    return not n.isupper() or len(words) >= 2
+
+
+def is_byline(text: str) -> bool:
+    """A line that credits the writer: "By Jane Doe", "Von Max Muster", "Author: X",
+    "By Agencies", or a bare list of two or more names ("Jo Biddle with Anna Smolchenko")."""
+    s = text.strip()
+    if not s or len(s) > 160:
+        return False
+    m = _BYLINE_LEAD.match(s)
+    if m:
+        rest = s[m.end() :]
+        return bool(rest) and (rest[0].isupper() or rest[0] == "@" or rest.startswith("the "))
+    parts = [p for p in _NAME_JOIN.split(s) if p]
+    joined = len(parts) >= 2 and bool(re.search(r"\b(?:and|with|&)\b|&", s))
+    return joined and all(looks_like_person(p) and " " in p.strip() for p in parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Byline:
+    """What a byline says: person names, a trailing outlet "(China Daily)", agencies."""
+
+    authors: tuple[str, ...]
+    outlet: str | None
+    agencies: tuple[str, ...]
+
+
+_PLACE_TAIL = re.compile(r"\s+(?:in|from|at|en|aus|em|a|à|в)\s+[A-ZÀ-Ö].*$")
+_TRAILING_PAREN = re.compile(r"\s*\(([^()]{2,60})\)\s*$")
+_ROLE_TAIL = re.compile(r"\s*(?:[|,;–—•·]| - ).*$")
+
+
+def split_names(text: str) -> list[str]:
+    """Person names from a name list: "Jo Biddle in Sochi with Anna Smolchenko in Moscow"
+    -> ["Jo Biddle", "Anna Smolchenko"]. Non-names (roles, places, agencies) are dropped."""
+    out: list[str] = []
+    for part in _NAME_JOIN.split(text):
+        name = _PLACE_TAIL.sub("", part.strip()).strip(" .:;-–—")
+        name = re.sub(r"^(?:dr|mr|mrs|ms|prof)\.?\s+", "", name, flags=re.I)
+        if looks_like_person(name) and name not in out:
+            out.append(name)
+    return out
+
+
+def parse_byline(text: str) -> Byline:
+    """Authors, outlet and agencies of a byline line (see `is_byline`)."""
+    s = text.strip()
+    m = _BYLINE_LEAD.match(s)
+    if m:
+        s = s[m.end() :]
+    outlet = None
+    paren = _TRAILING_PAREN.search(s)
+    if paren:
+        inner = paren.group(1).strip()
+        if not canonical_agency(inner):
+            outlet = inner
+        s = s[: paren.start()]
+    agencies = tuple(find_agencies(s))
+    # a byline often goes on with a role, a date or a separator: keep the names part
+    s = _ROLE_TAIL.sub("", s)
+    for d in find_dates(s):
+        s = s[: d.start]
+        break
+    return Byline(tuple(split_names(s)), outlet, agencies)
+
+
+# ------------------------------------------------------------------------------------------
+# Dateline prefixes ("WASHINGTON (AP) — ", "MOSCOW, May 13. /TASS/. ")
+# ------------------------------------------------------------------------------------------
+
+_DASH = r"(?:-{1,2}|–|—|:)"
+_CAPS_PLACE = r"[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ.'’\- ]*[A-ZÀ-ÖØ-Þ.]"
+_REGION = r"[A-ZÀ-ÖØ-Þ][\w.'’\- ]{1,30}"
+_AGENCY_TAG = r"\((?P<agency>[A-Za-z][\w .&-]{1,30})\)"
+_DATELINE_RES: tuple[re.Pattern[str], ...] = (
+    # MOSCOW, May 13. /TASS/.   (place, date, slash-wrapped agency)
+    re.compile(r"^(?P<place>" + _CAPS_PLACE + r"(?:,\s*" + _REGION + r")?),\s*"
+               r"(?P<date>[^/\n]{3,30}?)\.?\s*/(?P<agency>[A-Za-zА-Яа-я-]{2,20})/\.?\s*"),
+    # SOCHI, Russia (AFP) -   /  WASHINGTON (AP) —   / (AFP) -
+    re.compile(r"^(?:(?P<place>" + _CAPS_PLACE + r"(?:,\s*" + _REGION + r")?)"
+               r"(?:,\s*(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}))?\s*)?" + _AGENCY_TAG
+               + r"\s*" + _DASH + r"\s*"),
+    # SOCHI, RUSSIA, Jo Biddle in Sochi with Anna Smolchenko in Moscow-
+    re.compile(r"^(?P<place>" + _CAPS_PLACE + r"(?:,\s*" + _CAPS_PLACE + r")?),\s+"
+               r"(?P<names>[A-Z][\w'’.-]+(?:\s+[\w'’.-]+){1,12}?)\s*" + _DASH + r"\s+"),
+    # WASHINGTON —   /  NEW YORK, May 13 —
+    re.compile(r"^(?P<place>" + _CAPS_PLACE + r"(?:,\s*" + _REGION + r")?)"
+               r"(?:,\s*(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}))?\s+(?:—|–|--)\s*"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Dateline:
+    """A parsed dateline prefix."""
+
+    place: str | None
+    agencies: tuple[str, ...]
+    date: ParsedDate | None
+    authors: tuple[str, ...]
+    length: int
+
+
+def _caps_ok(place: str) -> bool:
+    head = place.split(",")[0].strip()
+    letters = [c for c in head if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def parse_dateline(paragraph: str) -> Dateline | None:
+    """The dateline prefix at the start of a paragraph, or None."""
+    for pat in _DATELINE_RES:
+        m = pat.match(paragraph)
+        if not m:
+            continue
+        g = m.groupdict()
+        place = (g.get("place") or "").strip() or None
+        if place and not _caps_ok(place):
+            continue
+        agency = g.get("agency")
+        agencies: tuple[str, ...] = ()
+        if agency is not None:
+            canon = canonical_agency(agency)
+            if canon is None:
+                continue
+            agencies = (canon,)
+        authors: tuple[str, ...] = ()
+        if g.get("names") is not None:
+            names = split_names(g["names"])
+            if not names:
+                continue
+            authors = tuple(names)
+        if place is None and not agencies:
+            continue
+        if m.end() >= len(paragraph.rstrip()):
+            continue  # nothing after it: a heading in capitals, not a dateline
+        when = None
+        if g.get("date"):
+            ds = find_dates(g["date"])
+            when = ds[0] if ds else None
+            if when is None:
+                continue
+        return Dateline(place, agencies, when, authors, m.end())
+    return None
+
+
+def split_dateline_prefix(paragraph: str) -> int:
+    """Length of a leading dateline prefix including its trailing separator and whitespace
+    ("SOCHI, Russia (AFP) - "); 0 if the paragraph does not start with one."""
+    d = parse_dateline(paragraph)
+    return d.length if d else 0
+
+
+# ------------------------------------------------------------------------------------------
+# Credit lines ("AFP - AP", "-- Reuters", "(Reuters)", "By Agencies")
+# ------------------------------------------------------------------------------------------
+
+_CREDIT_GENERIC = re.compile(
+    r"^(?:by\s+)?(?:agencies|agency|wires|wire\s+services|news\s+agencies|agences|agenturen)$",
+    re.I,
+)
+_CREDIT_LEAD = re.compile(
+    r"^(?:source|sources|quelle|quellen|fuente|fonte|bron|источник|with|additional\s+reporting"
+    r"\s+by|reporting\s+by|via)\s*:?\s*",
+    re.I,
+)
+_CREDIT_SEP = re.compile(r"\s*(?:[-–—/,;|+&]|\band\b|\bund\b|\bet\b|\by\b)\s*")
+_PHOTO = re.compile(r"(?i)\b(?:photo|photos|picture|image|foto|bild|credit|getty|file)\b")
+
+
+def is_photo_credit(text: str) -> bool:
+    """"PHOTO: REUTERS", "Photo by X/AFP": a credit for an image, not for the story."""
+    return bool(_PHOTO.search(text)) and len(text) < 200 and bool(find_agencies(text) or
+                                                                   ":" in text)
+
+
+def credit_agencies(text: str) -> list[str] | None:
+    """Agencies credited by a line that is only a credit ("AFP - AP" -> ["AFP", "AP"],
+    "By Agencies" -> []); None when the line is not a credit line."""
+    s = text.strip().strip("()[]").strip()
+    s = re.sub(r"^[-–—\s]+|[-–—\s.]+$", "", s).strip("()[] ")
+    if not s or len(s) > 80 or _PHOTO.search(s):
+        return None
+    if _CREDIT_GENERIC.match(s):
+        return []
+    s = _CREDIT_LEAD.sub("", s)
+    parts = [p.strip(" ()[].") for p in _CREDIT_SEP.split(s)]
+    parts = [p for p in parts if p]
+    if not parts:
+        return None
+    out: list[str] = []
+    for p in parts:
+        canon = canonical_agency(p)
+        if canon is None and not _CREDIT_GENERIC.match(p):
+            return None
+        if canon and canon not in out:
+            out.append(canon)
+    return out
+
+
+def is_credit_line(text: str) -> bool:
+    """A line that only credits wire agencies ("AFP - AP", "-- Reuters", "(Reuters)",
+    "By Agencies"); photo credits ("PHOTO: REUTERS") are not story credits."""
+    return credit_agencies(text) is not None

@@ -1,0 +1,483 @@
+"""Article metadata from role-labelled blocks: title, outlet, agencies, authors, date, dateline.
+
+Per-document extraction (`extract_batch`) only trusts header evidence (title, byline, date,
+dateline and credit blocks, and short non-body lines next to them), never the story's prose
+or photo captions, so a date or a name in the story is not taken for the article's own.
+`propagate` runs once over the whole run after syndication: wire agencies and dates flow
+between copies of one story, and year-less dates ("May 13") get a year from the run.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+
+from flows import header
+from flows.header import ParsedDate
+from flows.model import BODY_ROLES, Block, Document
+
+HEADER_WINDOW = 12  # non-body blocks this close to the title/body start count as header
+FOOTER_WINDOW = 8  # blocks after the last body block that may carry a date or credit
+
+# ------------------------------------------------------------------------------------------
+# Outlet registry (rules/outlets.toml)
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """The outlet registry: lookups from printed forms to canonical names."""
+
+    by_alias: dict[str, str]
+    by_alias_folded: dict[str, str]
+    by_domain: dict[str, str]
+    phrases: tuple[tuple[str, str], ...]  # (folded phrase, canonical)
+    dateline_marks: tuple[tuple[str, str], ...]
+    repost_phrases: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def registry() -> Registry:
+    """Load rules/outlets.toml once."""
+    with open(header.RULES_DIR / "outlets.toml", "rb") as fh:
+        data = tomllib.load(fh)
+    by_alias: dict[str, str] = {}
+    by_domain: dict[str, str] = {}
+    phrases: list[tuple[str, str]] = []
+    marks: list[tuple[str, str]] = []
+    for o in data.get("outlet", []):
+        name = o["name"]
+        for a in [name, *o.get("aliases", [])]:
+            by_alias[a] = name
+        for d in o.get("domains", []):
+            by_domain[d.lower()] = name
+        phrases += [(_fold(p), name) for p in o.get("phrases", [])]
+        marks += [(m, name) for m in o.get("dateline_marks", [])]
+    folded = {_fold(k): v for k, v in by_alias.items() if len(k) > 3}
+    repost = tuple(_fold(p) for p in data.get("repost", {}).get("phrases", []))
+    return Registry(by_alias, folded, by_domain, tuple(phrases), tuple(marks), repost)
+
+
+def _fold(s: str) -> str:
+    return " ".join(s.replace("’", "'").casefold().split())
+
+
+def canonical_outlet(name: str) -> str:
+    """The registry's canonical name for a printed outlet name (else the name as printed)."""
+    reg = registry()
+    return reg.by_alias.get(name) or reg.by_alias_folded.get(_fold(name)) or name
+
+
+def outlet_from_url(url: str | None) -> str | None:
+    """The registered outlet of a URL's host (subdomains included); None if unknown."""
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    parts = host.split(".")
+    for i in range(len(parts) - 1):
+        name = registry().by_domain.get(".".join(parts[i:]))
+        if name:
+            return name
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# Evidence patterns
+# ------------------------------------------------------------------------------------------
+
+_YEARS = r"(?:(?:19|20)\d\d(?:\s*[-–—]\s*(?:(?:19|20)\d\d|present))?)"
+_COPYRIGHT = re.compile(
+    r"(?:©|\(c\)|copyright)\s*(?:©|\(c\))?\s*(?:" + _YEARS + r"\s*[.,:]?\s*)?[-–—]?\s*"
+    r"(?P<name>[\w&@][^|·•∙\n]{1,70}?)\s*(?=" + _YEARS + r"\b|[|·•∙,]|\.(?:\s|$)|"
+    r"\ball rights\b|\balle rechte\b|\btous droits\b|\btodos los derechos\b|"
+    r"\bpowered by\b|\bbuilt by\b|\bprivacy\b|\bterms\b|$)",
+    re.I,
+)
+_RIGHTS = re.compile(r"^(?P<name>[A-Z][^|·•∙©\n]{1,60}?)[.,]?\s+all rights reserved", re.I)
+_LEGAL = re.compile(
+    r"[\s,]+(?:inc|llc|ltd|limited|gmbh|corp|corporation|co|plc|pty|s\.?a|ag|l\.?l\.?c)\.?$",
+    re.I,
+)
+_NOT_A_NAME = re.compile(
+    r"(?i)^(?:all\b|the author|author|by\b|this\b|\d|copyright|the copyright|your\b|our\b)"
+)
+_TITLE_SEPS = (" | ", " || ", " :: ", " — ", " – ", " - ", " · ", " • ")
+
+
+def _clean_name(name: str) -> str | None:
+    n = name.strip(" .,:;-–—©")
+    n = _LEGAL.sub("", n).strip(" .,")
+    if not n or len(n) < 2 or len(n.split()) > 6 or _NOT_A_NAME.match(n):
+        return None
+    if not any(c.isalpha() for c in n):
+        return None
+    return n
+
+
+def copyright_names(text: str) -> list[str]:
+    """Rights holders of copyright lines: "© 2025 Example Media. All rights reserved"."""
+    out: list[str] = []
+    for m in _COPYRIGHT.finditer(text):
+        n = _clean_name(m.group("name"))
+        if n:
+            out.append(n)
+    m2 = _RIGHTS.match(text.strip())
+    if m2 and not out:
+        n = _clean_name(m2.group("name"))
+        if n:
+            out.append(n)
+    return out
+
+
+def split_title_suffix(title: str) -> tuple[str, str | None, str]:
+    """("Putin talks | Example News") -> ("Putin talks", "Example News", " | ")."""
+    for sep in _TITLE_SEPS:
+        if sep in title:
+            head, _, tail = title.rpartition(sep)
+            tail = tail.strip()
+            if head.strip() and tail and len(tail.split()) <= 6 and len(tail) < len(head):
+                return head.strip(), tail, sep
+    return title, None, ""
+
+
+# ------------------------------------------------------------------------------------------
+# Per-document extraction
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _View:
+    """Where the header and footer are in a labelled document."""
+
+    blocks: list[Block]
+    first_body: int
+    last_body: int
+    title_at: int
+
+    def near_header(self, i: int) -> bool:
+        lo = min(self.title_at if self.title_at >= 0 else self.first_body, self.first_body)
+        return lo - HEADER_WINDOW <= i <= self.first_body + 2 or (
+            self.title_at >= 0 and abs(i - self.title_at) <= HEADER_WINDOW
+        )
+
+    def near_footer(self, i: int) -> bool:
+        return self.last_body < i <= self.last_body + FOOTER_WINDOW
+
+
+def _view(blocks: list[Block]) -> _View:
+    body = [i for i, b in enumerate(blocks) if b.role in BODY_ROLES]
+    title = next((i for i, b in enumerate(blocks) if b.role == "title"), -1)
+    first = body[0] if body else (title + 1 if title >= 0 else 0)
+    last = body[-1] if body else first
+    return _View(blocks, first, last, title)
+
+
+def extract_batch(docs: list[Document]) -> None:
+    """Fill the metadata fields of every document from its labelled blocks."""
+    for doc in docs:
+        extract(doc)
+
+
+def extract(doc: Document) -> None:
+    """Fill title, outlet, agencies, authors, date fields and dateline of one document."""
+    v = _view(doc.blocks)
+    dl = _dateline(v)
+    _set_title_and_outlet(doc, v, dl)
+    doc.agencies = _agencies(v, dl)
+    doc.authors = _authors(v, dl)
+    when = _date(v, dl)
+    if when is not None:
+        doc.date_text = when.text
+        doc.date_precision = when.precision
+        doc.published_date = when.value
+        doc.date_source = "printed" if when.value else None
+    doc.dateline = dl.place if dl else None
+
+
+def _dateline(v: _View) -> header.Dateline | None:
+    for i, b in enumerate(v.blocks):
+        if b.role == "dateline":
+            d = header.parse_dateline(b.text + " x")
+            if d:
+                return d
+        if i > v.first_body + 1:
+            break
+    if v.blocks and v.first_body < len(v.blocks):
+        b = v.blocks[v.first_body]
+        if b.role in BODY_ROLES:
+            return header.parse_dateline(b.text)
+    return None
+
+
+def _title_block(v: _View) -> Block | None:
+    return v.blocks[v.title_at] if v.title_at >= 0 else None
+
+
+def _set_title_and_outlet(doc: Document, v: _View, dl: header.Dateline | None) -> None:
+    tb = _title_block(v)
+    raw = (tb.text if tb else None) or doc.given_title
+    raw = " ".join(raw.split()) if raw else None
+    title, suffix = raw, None
+    if raw:
+        head, tail, sep = split_title_suffix(raw)
+        if tail and (sep.strip() in ("|", "||", "::") or _known_outlet(tail, doc)):
+            title, suffix = head, tail
+    doc.title = title or None
+    doc.outlet = _outlet(doc, v, dl, suffix, title)
+
+
+def _known_outlet(name: str, doc: Document) -> bool:
+    """A title suffix is an outlet if the registry knows it or the text's footer says so."""
+    if canonical_outlet(name) != name or registry().by_alias.get(name):
+        return True
+    folded = _fold(name)
+    return any(_fold(n) == folded for b in doc.blocks for n in _copyright_in(b))
+
+
+def _copyright_in(b: Block) -> list[str]:
+    t = b.text
+    if "©" in t or "opyright" in t or "(c)" in t.lower() or "rights reserved" in t.lower():
+        return copyright_names(t)
+    return []
+
+
+def _outlet(doc: Document, v: _View, dl: header.Dateline | None, suffix: str | None,
+            title: str | None) -> str | None:
+    reg = registry()
+    text = _fold(doc.text or "\n".join(b.text for b in v.blocks))
+    for phrase, name in reg.phrases:
+        if phrase in text:
+            return name
+    for b in v.blocks:
+        if b.role == "byline":
+            by = header.parse_byline(b.text)
+            if by.outlet and not header.find_dates(by.outlet):
+                return canonical_outlet(by.outlet)
+    if dl is not None:
+        first = v.blocks[v.first_body].text if v.first_body < len(v.blocks) else ""
+        reposted = any(p in text for p in reg.repost_phrases)
+        for mark, name in reg.dateline_marks:
+            if mark in first[: dl.length + 5] and not reposted:
+                return name
+    by_url = outlet_from_url(doc.source_url)
+    if by_url:
+        return by_url
+    if suffix:
+        return canonical_outlet(suffix)
+    names = Counter(n for b in v.blocks for n in _copyright_in(b))
+    if names:
+        return canonical_outlet(names.most_common(1)[0][0])
+    return _suffix_elsewhere(v, title)
+
+
+def _suffix_elsewhere(v: _View, title: str | None) -> str | None:
+    """A reprinted page title with a site suffix ("Our story | Site") anywhere in the page."""
+    if not title:
+        return None
+    ft = _fold(title)
+    for b in v.blocks:
+        t = " ".join(b.text.split())
+        if len(t) <= len(title) or not _fold(t).startswith(ft):
+            continue
+        head, tail, _ = split_title_suffix(t)
+        if tail and _fold(head) == ft:
+            return canonical_outlet(tail)
+    return None
+
+
+def _agencies(v: _View, dl: header.Dateline | None) -> list[str]:
+    out: list[str] = list(dl.agencies) if dl else []
+
+    def add(names: list[str] | tuple[str, ...]) -> None:
+        out.extend(n for n in names if n not in out)
+
+    for i, b in enumerate(v.blocks):
+        if b.role == "caption" or header.is_photo_credit(b.text):
+            continue
+        if b.role == "credit" or (b.role not in BODY_ROLES and (v.near_footer(i)
+                                                                or v.near_header(i))):
+            found = header.credit_agencies(b.text)
+            if found is not None:
+                add(found)
+                continue
+        if b.role == "byline":
+            add(header.parse_byline(b.text).agencies)
+        elif b.role not in BODY_ROLES and _copyright_in(b):
+            add(header.find_agencies(" ".join(_copyright_in(b))))
+    return out
+
+
+def _authors(v: _View, dl: header.Dateline | None) -> list[str]:
+    out: list[str] = []
+    for b in v.blocks:
+        if b.role == "byline":
+            out += [n for n in header.parse_byline(b.text).authors if n not in out]
+    if dl is not None:
+        out += [n for n in dl.authors if n not in out]
+    if out:
+        return out
+    for i, b in enumerate(v.blocks):
+        if b.role not in BODY_ROLES and v.near_header(i) and header.is_byline(b.text):
+            out += [n for n in header.parse_byline(b.text).authors if n not in out]
+    return out
+
+
+def _date(v: _View, dl: header.Dateline | None) -> ParsedDate | None:
+    cands: list[tuple[int, int, ParsedDate]] = []  # (rank, distance, date)
+    anchor = v.title_at if v.title_at >= 0 else v.first_body
+    for i, b in enumerate(v.blocks):
+        if b.role in BODY_ROLES or b.role == "caption":
+            continue
+        rank = None
+        pd = None
+        if b.role == "date":
+            pd = header.parse_date_line(b.text) or _first_dated(b.text)
+            rank = 0
+        elif b.role == "byline":
+            pd = _first_dated(b.text)
+            rank = 1
+        elif v.near_header(i) or v.near_footer(i):
+            pd = header.parse_date_line(b.text)
+            rank = 3
+        if pd is not None and rank is not None:
+            cands.append((rank - (pd.year is not None), abs(i - anchor), pd))
+    if dl is not None and dl.date is not None:
+        cands.append((2 - (dl.date.year is not None), 0, dl.date))
+    if not cands:
+        return None
+    return min(cands, key=lambda c: (c[0], c[1]))[2]
+
+
+def _first_dated(text: str) -> ParsedDate | None:
+    ds = header.find_dates(text)
+    with_year = [d for d in ds if d.year is not None]
+    return (with_year or ds or [None])[0]
+
+
+# ------------------------------------------------------------------------------------------
+# Run-wide propagation
+# ------------------------------------------------------------------------------------------
+
+META_COLUMNS = (
+    "doc_id", "cluster_id", "agencies", "published_date", "date_text", "date_precision",
+    "date_source", "propagated",
+)
+
+
+def meta_table(docs: list[Document]) -> pa.Table:
+    """The compact per-document table `propagate` works on (built by the pipeline)."""
+    return pa.table({
+        "doc_id": [d.doc_id for d in docs],
+        "cluster_id": [d.cluster_id or d.doc_id for d in docs],
+        "agencies": [list(d.agencies) for d in docs],
+        "published_date": pa.array([d.published_date for d in docs], pa.date32()),
+        "date_text": [d.date_text for d in docs],
+        "date_precision": [d.date_precision for d in docs],
+        "date_source": [d.date_source for d in docs],
+        "propagated": [list(d.propagated) for d in docs],
+    }, schema=META_SCHEMA)
+
+
+META_SCHEMA = pa.schema([
+    ("doc_id", pa.string()),
+    ("cluster_id", pa.string()),
+    ("agencies", pa.list_(pa.string())),
+    ("published_date", pa.date32()),
+    ("date_text", pa.string()),
+    ("date_precision", pa.string()),
+    ("date_source", pa.string()),
+    ("propagated", pa.list_(pa.string())),
+])
+
+
+def apply_meta(docs: list[Document], meta: pa.Table) -> None:
+    """Copy `propagate`'s results back onto documents (by doc_id)."""
+    rows = {r["doc_id"]: r for r in meta.to_pylist()}
+    for d in docs:
+        r = rows.get(d.doc_id)
+        if r is None:
+            continue
+        d.agencies = list(r["agencies"] or [])
+        d.published_date = r["published_date"]
+        d.date_text, d.date_precision = r["date_text"], r["date_precision"]
+        d.date_source, d.propagated = r["date_source"], list(r["propagated"] or [])
+
+
+def _month_day(date_text: str | None) -> tuple[int, int | None] | None:
+    if not date_text:
+        return None
+    ds = header.find_dates(date_text)
+    return (ds[0].month, ds[0].day) if ds else None
+
+
+def _infer_year(month: int, day: int | None, dated: list[date]) -> int | None:
+    """The year of the dated evidence closest to month/day (within ~2 months), by vote."""
+    votes: Counter[int] = Counter()
+    for d in dated:
+        for y in (d.year - 1, d.year, d.year + 1):
+            try:
+                cand = date(y, month, day or 15)
+            except ValueError:
+                continue
+            if abs((cand - d).days) <= 60:
+                votes[y] += 1
+    if not votes:
+        return None
+    (best, n), *rest = votes.most_common(2) + [(0, 0)]
+    return best if n > rest[0][1] else None
+
+
+def propagate(meta: pa.Table) -> pa.Table:
+    """Share wire agencies and dates across syndication clusters; infer missing years.
+
+    Input/output columns: META_SCHEMA. A copy without an agency credit takes the union of
+    its cluster mates' agencies (propagated += "agencies"); a copy without a date takes the
+    cluster's dated evidence (date_source "propagated"). A year-less date ("May 13") takes
+    its year from the cluster's dated copies, else from the run's dated documents near that
+    day (date_source "inferred_year").
+    """
+    rows = meta.to_pylist()
+    clusters: dict[str, list[dict]] = {}
+    for r in rows:
+        r["agencies"] = list(r["agencies"] or [])
+        r["propagated"] = list(r["propagated"] or [])
+        clusters.setdefault(r["cluster_id"] or r["doc_id"], []).append(r)
+    run_dates = [r["published_date"] for r in rows
+                 if r["published_date"] and r["date_source"] == "printed"]
+    for mates in clusters.values():
+        agencies: list[str] = []
+        for r in mates:
+            agencies += [a for a in r["agencies"] if a not in agencies]
+        dated = [r for r in mates if r["published_date"] and r["date_source"] == "printed"
+                 and r["date_precision"] == "day"]
+        for r in mates:
+            if agencies and not r["agencies"]:
+                r["agencies"] = list(agencies)
+                r["propagated"].append("agencies")
+            if r["published_date"] is None and r["date_text"]:
+                md = _month_day(r["date_text"])
+                if md is None:
+                    continue
+                year = _infer_year(md[0], md[1], [d["published_date"] for d in dated])
+                if year is None:
+                    year = _infer_year(md[0], md[1], run_dates)
+                if year is not None:
+                    try:
+                        r["published_date"] = date(year, md[0], md[1] or 1)
+                    except ValueError:
+                        continue
+                    r["date_source"] = "inferred_year"
+            elif r["published_date"] is None and dated:
+                src = min(dated, key=lambda d: d["published_date"])
+                r["published_date"] = src["published_date"]
+                r["date_text"], r["date_precision"] = src["date_text"], src["date_precision"]
+                r["date_source"] = "propagated"
+                r["propagated"].append("published_date")
+    return pa.Table.from_pylist(rows, schema=META_SCHEMA)

@@ -1,0 +1,552 @@
+"""Syndication: near-duplicate clusters of copies of the same story, and passage fingerprints.
+
+Why MinHash over cleaned bodies: wire copies differ by trims, re-paragraphing, spelling
+and typos, so exact hashes miss them, while word shingles keep most of their overlap.
+
+How:
+1. `signature_table` (per batch): the body's lower-cased word tokens -> word k-shingles,
+   hashed once per word with xxh3 and combined in numpy; a MinHash signature of `num_perm`
+   multiply-shift permutations computed for the whole batch at once (one sort, one
+   `minimum.reduceat`), and `bands` LSH band hashes. Bodies under `min_words` get no bands,
+   so they never join a cluster.
+2. `cluster` (global): candidate pairs = rows sharing a (band_index, band_hash) key, found
+   by sorting the flat band column (no per-doc Python objects, so it can move out of core);
+   each pair is verified on the signatures: estimated Jaccard J, and estimated containment of
+   the smaller body in the larger, C = J*(|A|+|B|) / ((1+J)*min(|A|,|B|)), so a copy that
+   keeps only the first half of a story still joins. Verified pairs are merged by
+   vectorised connected components (min-label propagation with pointer jumping).
+
+Canonical policy (one per cluster): the most complete body (most distinct shingles), then
+the earliest published_date (unknown dates last), then the richest metadata (most of
+title/outlet/authors/agencies/published_date/dateline filled), then the smallest doc_id so
+reruns agree. Singletons are their own cluster and canonical.
+
+Passages: `passage_table` fingerprints each body paragraph (>= `passage_min_words` words)
+by xxh3 of its normalised text; `passage_stats` tells, per paragraph, how many OTHER
+clusters carry the same paragraph and which document had it first (run order), so shared
+quotes and boilerplate can be told apart from a story's own text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import xxhash
+
+from flows.model import Document
+
+_MASK40 = np.uint64((1 << 40) - 1)
+SIMILARITY_METHOD = "minhash_containment"
+
+
+@dataclass(frozen=True, slots=True)
+class SyndicationParams:
+    """Tuned on the devset (gold and crude bodies); see benchmarks/bench_dedup.py.
+
+    - shingle_words=4: 5-grams lost too much to typos and US/UK spelling edits; 3-grams
+      started to share common phrases between unrelated stories.
+    - num_perm=128 as bands=32 x rows=4: LSH S-curve midpoint (1/32)^(1/4) ~ 0.42 Jaccard,
+      so a half-length copy (J ~ 0.5) is a candidate with p ~ 0.87 per pair and clusters of
+      three or more almost surely connect; 128 uint32 keep the J estimate's sd <= 0.045.
+    - jaccard_threshold=0.5: accept near-equal bodies outright.
+    - containment_threshold=0.8 (with jaccard_floor=0.2): a trimmed copy whose shingles are
+      >= 80% inside the longer one joins; a shared quoted paragraph (~10-30%) does not.
+    - min_size_ratio=0.2: containment is only trusted when the smaller body has at least a
+      fifth of the larger's shingles, so a short boilerplate-only text can't join a story.
+    - min_words=30: shorter bodies (stubs, captions) are too small for stable estimates.
+    - max_bucket=200: bigger LSH buckets (mass-duplicated boilerplate) are star-joined to
+      their first member instead of all pairs, bounding the verification work.
+    """
+
+    shingle_words: int = 4
+    num_perm: int = 128
+    bands: int = 32
+    rows: int = 4
+    jaccard_threshold: float = 0.5
+    containment_threshold: float = 0.8
+    jaccard_floor: float = 0.2
+    min_size_ratio: float = 0.2
+    min_words: int = 30
+    max_bucket: int = 200
+    seed: int = 20250522
+    passage_min_words: int = 8
+
+    def __post_init__(self) -> None:
+        if self.bands * self.rows != self.num_perm:
+            raise ValueError("bands * rows must equal num_perm")
+
+
+DEFAULT_PARAMS = SyndicationParams()
+
+
+# ------------------------------------------------------------------------------------------
+# Hashing helpers
+# ------------------------------------------------------------------------------------------
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads combined hashes over all 64 bits."""
+    x = x ^ (x >> np.uint64(30))
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def _permutations(params: SyndicationParams) -> tuple[np.ndarray, np.ndarray]:
+    """Odd multipliers and offsets of the uint32 permutations, fixed by the seed.
+
+    x -> a*x + b (mod 2^32) on already-mixed shingle hashes: measured unbiased with the
+    ideal sd sqrt(J(1-J)/num_perm), at a third of the cost of 64-bit arithmetic.
+    """
+    rng = np.random.default_rng(params.seed)
+    a = rng.integers(0, 2**32, size=params.num_perm, dtype=np.uint64).astype(np.uint32)
+    b = rng.integers(0, 2**32, size=params.num_perm, dtype=np.uint64).astype(np.uint32)
+    return a | np.uint32(1), b
+
+
+# ASCII letters and digits are kept (upper case folded), other ASCII bytes become spaces,
+# UTF-8 bytes of non-ASCII characters are kept, so accented and non-Latin words survive.
+_TABLE = bytes(
+    c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122 or c >= 128) else 32
+    for c in range(256)
+)
+# Non-ASCII punctuation and spaces that separate words (curly quotes must not glue words).
+_SEPARATORS = tuple(
+    ch.encode("utf-8")
+    for ch in "\u2018\u2019\u201a\u201c\u201d\u201e\u00ab\u00bb\u2013\u2014\u2026"
+    "\u2022\u00b7\u2032\u2033\u00a0\u2009\u200a\u200b\u202f\u2010\u2011\u00ad\u3000"
+)
+_SEPARATORS_BY_LEAD = tuple(
+    (lead, tuple(s for s in _SEPARATORS if s.startswith(lead)))
+    for lead in sorted({s[:2] for s in _SEPARATORS})
+)
+
+
+def normalise(text: str) -> bytes:
+    """Lower-cased UTF-8 with punctuation as spaces: quotes, dashes and case don't count."""
+    b = text.lower().encode("utf-8")
+    if not text.isascii():  # O(1) in CPython: most English text skips the separator scan
+        for lead, seps in _SEPARATORS_BY_LEAD:
+            if lead in b:
+                for sep in seps:
+                    if sep in b:
+                        b = b.replace(sep, b" ")
+    return b.translate(_TABLE)
+
+
+def tokens(text: str) -> list[bytes]:
+    """The normalised words of a text (what shingles and passage fingerprints see)."""
+    return normalise(text).split()
+
+
+_P = np.uint64(0x100000001B3)  # odd, so invertible mod 2^64
+_P_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
+_POWERS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """P^t and P^-t (mod 2^64) for t < n, cached in power-of-two sizes."""
+    size = 1 << max(16, (n - 1).bit_length())
+    if size not in _POWERS:
+        _POWERS.clear()
+        pw = np.full(size, _P, dtype=np.uint64)
+        pw[0] = 1
+        inv = np.full(size, _P_INV, dtype=np.uint64)
+        inv[0] = 1
+        _POWERS[size] = (np.cumprod(pw), np.cumprod(inv))  # wraps mod 2^64 as intended
+    return _POWERS[size]
+
+
+def _word_hashes(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(start offsets, 64-bit hashes) of the space-separated words of `buf`, vectorised.
+
+    A polynomial hash of each word's bytes from one cumulative sum (no Python call per
+    word), then mixed; this replaces a per-word xxhash call that cost more than the MinHash.
+    """
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    is_w = arr != 32
+    edge = np.diff(np.r_[False, is_w, False].view(np.int8))
+    starts = np.flatnonzero(edge == 1)
+    ends = np.flatnonzero(edge == -1)
+    if len(starts) == 0:
+        return starts, np.empty(0, dtype=np.uint64)
+    pw, inv = _powers(len(arr) + 1)
+    cum = np.empty(len(arr) + 1, dtype=np.uint64)
+    cum[0] = 0
+    np.cumsum(arr.astype(np.uint64) * pw[: len(arr)], out=cum[1:])
+    h = (cum[ends] - cum[starts]) * inv[starts]
+    return starts, _mix64(h + (ends - starts).astype(np.uint64))
+
+
+def _shingles(
+    word_hashes: np.ndarray, word_doc: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Order-sensitive hashes of the k-word windows that stay inside one doc."""
+    n = len(word_hashes)
+    if n < k:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    m = n - k + 1
+    acc = np.zeros(m, dtype=np.uint64)
+    for j in range(k):
+        acc = acc * np.uint64(0x9E3779B97F4A7C15) + word_hashes[j : m + j]
+    inside = word_doc[:m] == word_doc[k - 1 :]
+    return _mix64(acc[inside]), word_doc[:m][inside]
+
+
+def _minhash_into(
+    sig: np.ndarray, doc_index: np.ndarray, values: np.ndarray, params: SyndicationParams
+) -> None:
+    """Write MinHash rows for the docs in `doc_index` (sorted, grouped) into `sig`."""
+    if len(values) == 0:
+        return
+    a, b = _permutations(params)
+    starts = np.flatnonzero(np.r_[True, doc_index[1:] != doc_index[:-1]])
+    docs = doc_index[starts]
+    bounds = np.r_[starts, len(values)]
+    chunk = 1 << 16  # shingles per pass: 32 MB of uint32 temporaries at 128 permutations
+    d0 = 0
+    while d0 < len(docs):
+        lo = bounds[d0]
+        d1 = min(max(int(np.searchsorted(bounds, lo + chunk, side="right")) - 1, d0 + 1), len(docs))
+        t = a[:, None] * values[None, lo : bounds[d1]]
+        t += b[:, None]
+        sig[docs[d0:d1]] = np.minimum.reduceat(t, bounds[d0:d1] - lo, axis=1).T
+        d0 = d1
+
+
+def _signatures(
+    bodies: list[str], params: SyndicationParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(word counts, distinct shingle counts, MinHash matrix) for a batch of bodies.
+
+    Bodies are hashed in slices of ~1 MB of text so temporaries stay small; within a
+    slice, one sort of (doc, shingle) keys both deduplicates and groups the shingles.
+    """
+    n = len(bodies)
+    word_counts = np.zeros(n, dtype=np.int32)
+    shingle_counts = np.zeros(n, dtype=np.int32)
+    sig = np.full((n, params.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    i = 0
+    while i < n:
+        parts: list[bytes] = []
+        size = 0
+        j = i
+        while j < n and (size < 1 << 20 or j == i):
+            parts.append(normalise(bodies[j]))
+            size += len(parts[-1]) + 1
+            j += 1
+        buf = b" ".join(parts)
+        doc_start = np.cumsum([0] + [len(p) + 1 for p in parts[:-1]])
+        starts, wh = _word_hashes(buf)
+        word_doc = np.searchsorted(doc_start, starts, side="right") - 1
+        counts = np.bincount(word_doc, minlength=len(parts))
+        word_counts[i:j] = counts
+        keep = counts[word_doc] >= params.min_words
+        sh, sh_doc = _shingles(wh[keep], word_doc[keep], params.shingle_words)
+        # doc in the top 24 bits, 40 bits of shingle below: one sort dedups and groups
+        keys = np.sort((sh_doc.astype(np.uint64) << np.uint64(40)) | (sh >> np.uint64(24)))
+        keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+        kdoc = (keys >> np.uint64(40)).astype(np.int64)
+        shingle_counts[i:j] = np.bincount(kdoc, minlength=len(parts))
+        values = ((keys & _MASK40) >> np.uint64(8)).astype(np.uint32)
+        _minhash_into(sig[i:j], kdoc, values, params)
+        i = j
+    return word_counts, shingle_counts, sig
+
+
+def _band_hashes(sig: np.ndarray, params: SyndicationParams) -> np.ndarray:
+    """(n, bands) uint64: each band's `rows` values combined and mixed, salted by band."""
+    n = sig.shape[0]
+    s = sig.reshape(n, params.bands, params.rows).astype(np.uint64)
+    acc = np.broadcast_to(np.arange(params.bands, dtype=np.uint64), (n, params.bands)).copy()
+    for j in range(params.rows):
+        acc = acc * np.uint64(0x9E3779B97F4A7C15) + s[:, :, j]
+    return _mix64(acc)
+
+
+# ------------------------------------------------------------------------------------------
+# Per batch: signatures
+# ------------------------------------------------------------------------------------------
+
+
+def _filled_metadata(d: Document) -> int:
+    """How many of the metadata fields the canonical tie-break looks at are filled."""
+    return sum(
+        bool(v) for v in (d.title, d.outlet, d.authors, d.agencies, d.published_date, d.dateline)
+    )
+
+
+def signature_table(docs: list[Document], params: SyndicationParams = DEFAULT_PARAMS) -> pa.Table:
+    """Compact per-doc MinHash signatures and LSH bands for one batch (~0.9 KB a doc)."""
+    bodies = [d.body for d in docs]
+    word_counts, shingle_counts, sig = _signatures(bodies, params)
+    eligible = word_counts >= params.min_words
+    bands = _band_hashes(sig, params)
+    band_offsets = np.r_[0, np.cumsum(np.where(eligible, params.bands, 0))].astype(np.int32)
+    band_values = bands[eligible].ravel()
+    dates: list[date | None] = [d.published_date for d in docs]
+    return pa.table(
+        {
+            "doc_id": pa.array([d.doc_id for d in docs], pa.string()),
+            "body_words": pa.array(word_counts, pa.int32()),
+            "body_chars": pa.array([len(b) for b in bodies], pa.int32()),
+            "shingles": pa.array(shingle_counts, pa.int32()),
+            "signature": pa.FixedSizeListArray.from_arrays(
+                pa.array(sig.ravel(), pa.uint32()), params.num_perm
+            ),
+            "bands": pa.ListArray.from_arrays(
+                pa.array(band_offsets, pa.int32()), pa.array(band_values, pa.uint64())
+            ),
+            "published_date": pa.array(dates, pa.date32()),
+            "metadata_filled": pa.array([_filled_metadata(d) for d in docs], pa.int8()),
+            "outlet": pa.array([d.outlet for d in docs], pa.string()),
+        }
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# Global: candidate pairs, verification, components, canonical
+# ------------------------------------------------------------------------------------------
+
+
+def _signature_matrix(signatures: pa.Table) -> np.ndarray:
+    col = signatures.column("signature").combine_chunks()
+    width = col.type.list_size
+    return col.values.to_numpy(zero_copy_only=False).reshape(len(col), width)
+
+
+def candidate_pairs(signatures: pa.Table, params: SyndicationParams = DEFAULT_PARAMS) -> np.ndarray:
+    """(m, 2) int64 row pairs (i < j) sharing at least one (band_index, band_hash) key.
+
+    Sort-based group-by over the flat band column; buckets larger than `max_bucket`
+    only pair their members with the bucket's first row (a star keeps them connected).
+    """
+    bands = signatures.column("bands").combine_chunks()
+    if len(bands) == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    offsets = bands.offsets.to_numpy()
+    flat = bands.flatten().to_numpy(zero_copy_only=False)
+    if len(flat) == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    counts = np.diff(offsets)
+    row = np.repeat(np.arange(len(bands), dtype=np.int64), counts)
+    band_idx = np.arange(len(flat), dtype=np.int64) - np.repeat(offsets[:-1], counts)
+    order = np.lexsort((row, flat, band_idx))
+    key_h, key_b, rows_sorted = flat[order], band_idx[order], row[order]
+    new = np.r_[True, (key_h[1:] != key_h[:-1]) | (key_b[1:] != key_b[:-1])]
+    run_start = np.flatnonzero(new)
+    run_size = np.diff(np.r_[run_start, len(flat)])
+    keep = run_size >= 2
+    run_start, run_size = run_start[keep], run_size[keep]
+    if len(run_start) == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    # per element of each multi-member run: how many later members it pairs with
+    member_run = np.repeat(np.arange(len(run_start)), run_size)
+    pos = np.arange(len(member_run)) - np.repeat(np.cumsum(run_size) - run_size, run_size)
+    size = run_size[member_run]
+    n_pairs = np.where(size <= params.max_bucket, size - 1 - pos, np.where(pos == 0, size - 1, 0))
+    left_flat = run_start[member_run] + pos
+    left = np.repeat(left_flat, n_pairs)
+    step = np.arange(n_pairs.sum()) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
+    right = left + 1 + step
+    a, b = rows_sorted[left], rows_sorted[right]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    mask = lo != hi
+    n = np.int64(len(bands))
+    uniq = np.unique(lo[mask] * n + hi[mask])
+    return np.stack([uniq // n, uniq % n], axis=1)
+
+
+def estimate_similarity(
+    sig: np.ndarray, shingles: np.ndarray, pairs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Estimated Jaccard and containment (smaller in larger) for row pairs, in chunks."""
+    jac = np.empty(len(pairs), dtype=np.float64)
+    step = 1 << 16
+    for s in range(0, len(pairs), step):
+        p = pairs[s : s + step]
+        jac[s : s + step] = (sig[p[:, 0]] == sig[p[:, 1]]).mean(axis=1)
+    sa = shingles[pairs[:, 0]].astype(np.float64)
+    sb = shingles[pairs[:, 1]].astype(np.float64)
+    small = np.maximum(np.minimum(sa, sb), 1.0)
+    cont = np.minimum(jac * (sa + sb) / ((1.0 + jac) * small), 1.0)
+    return jac, cont
+
+
+def _accept(
+    jac: np.ndarray, cont: np.ndarray, ratio: np.ndarray, params: SyndicationParams
+) -> np.ndarray:
+    """A pair is a copy if near-equal, or if the smaller is mostly inside the larger."""
+    contained = (
+        (cont >= params.containment_threshold)
+        & (jac >= params.jaccard_floor)
+        & (ratio >= params.min_size_ratio)
+    )
+    return (jac >= params.jaccard_threshold) | contained
+
+
+def connected_components(n: int, edges: np.ndarray) -> np.ndarray:
+    """Smallest row index of each row's component (union-find done as array passes)."""
+    labels = np.arange(n, dtype=np.int64)
+    if len(edges) == 0:
+        return labels
+    u, v = edges[:, 0], edges[:, 1]
+    while True:
+        m = np.minimum(labels[u], labels[v])
+        before = labels.copy()
+        np.minimum.at(labels, u, m)
+        np.minimum.at(labels, v, m)
+        while True:  # pointer jumping: follow labels to their roots
+            nxt = labels[labels]
+            if np.array_equal(nxt, labels):
+                break
+            labels = nxt
+        if np.array_equal(labels, before):
+            return labels
+
+
+def cluster(signatures: pa.Table, params: SyndicationParams = DEFAULT_PARAMS) -> pa.Table:
+    """One row per doc: doc_id, cluster_id, is_canonical, duplicate_of, similarity, method."""
+    n = signatures.num_rows
+    sig = _signature_matrix(signatures)
+    shingles = signatures.column("shingles").to_numpy(zero_copy_only=False).astype(np.int64)
+    pairs = candidate_pairs(signatures, params)
+    if len(pairs):
+        jac, cont = estimate_similarity(sig, shingles, pairs)
+        sa, sb = shingles[pairs[:, 0]], shingles[pairs[:, 1]]
+        ratio = np.minimum(sa, sb) / np.maximum(np.maximum(sa, sb), 1)
+        edges = pairs[_accept(jac, cont, ratio, params)]
+    else:
+        edges = pairs
+    comp = connected_components(n, edges)
+
+    # canonical: most shingles, earliest date (nulls last), most metadata, smallest doc_id
+    ids = signatures.column("doc_id").to_numpy(zero_copy_only=False).astype(object)
+    id_rank = np.argsort(np.argsort(ids, kind="stable"), kind="stable")
+    dates = signatures.column("published_date").cast(pa.int32()).fill_null(2**31 - 1)
+    date_key = dates.to_numpy(zero_copy_only=False).astype(np.int64)
+    meta = signatures.column("metadata_filled").fill_null(0).to_numpy(zero_copy_only=False)
+    order = np.lexsort((id_rank, -meta.astype(np.int64), date_key, -shingles, comp))
+    first = np.r_[True, comp[order][1:] != comp[order][:-1]]
+    canon_of_comp = np.empty(n, dtype=np.int64)
+    canon_of_comp[comp[order][first]] = order[first]
+    canon = canon_of_comp[comp]
+    is_canon = canon == np.arange(n)
+
+    members = np.flatnonzero(~is_canon)
+    sim = np.full(n, np.nan)
+    if len(members):
+        _, c = estimate_similarity(sig, shingles, np.stack([members, canon[members]], axis=1))
+        sim[members] = np.round(c, 4)
+    canon_ids = pa.array(ids[canon], pa.string())
+    return pa.table(
+        {
+            "doc_id": signatures.column("doc_id"),
+            "cluster_id": canon_ids,
+            "is_canonical": pa.array(is_canon),
+            "duplicate_of": pc.if_else(pa.array(is_canon), pa.scalar(None, pa.string()), canon_ids),
+            "similarity": pa.array(sim, pa.float64(), mask=is_canon),
+            "similarity_method": pa.array(
+                np.where(is_canon, None, SIMILARITY_METHOD).tolist(), pa.string()
+            ),
+        }
+    )
+
+
+def clusters_table(assignments: pa.Table, signatures: pa.Table) -> pa.Table:
+    """One row per cluster: cluster_id, size, canonical, members (+ outlets, first_date)."""
+    t = assignments.select(["doc_id", "cluster_id"])
+    extra = [c for c in ("outlet", "published_date") if c in signatures.column_names]
+    if extra:
+        t = t.join(signatures.select(["doc_id", *extra]), "doc_id", join_type="left outer")
+    t = t.sort_by([("cluster_id", "ascending"), ("doc_id", "ascending")])
+    aggs = [("doc_id", "count"), ("doc_id", "list")]
+    if "outlet" in extra:
+        aggs.append(("outlet", "distinct", pc.CountOptions(mode="only_valid")))
+    if "published_date" in extra:
+        aggs.append(("published_date", "min"))
+    g = t.group_by("cluster_id", use_threads=False).aggregate(aggs)
+    out = {
+        "cluster_id": g.column("cluster_id"),
+        "size": g.column("doc_id_count").cast(pa.int32()),
+        "canonical": g.column("cluster_id"),
+        "members": g.column("doc_id_list"),
+    }
+    if "outlet" in extra:
+        out["outlets"] = g.column("outlet_distinct")
+    if "published_date" in extra:
+        out["first_date"] = g.column("published_date_min")
+    return pa.table(out).sort_by("cluster_id")
+
+
+# ------------------------------------------------------------------------------------------
+# Passages
+# ------------------------------------------------------------------------------------------
+
+
+def passage_fingerprint(text: str) -> int:
+    """xxh3 of the paragraph's normalised words: case, punctuation and spacing don't count."""
+    return xxhash.xxh3_64_intdigest(b" ".join(tokens(text)))
+
+
+def passage_table(docs: list[Document], params: SyndicationParams = DEFAULT_PARAMS) -> pa.Table:
+    """Per batch: doc_id, position, fingerprint of each body block long enough to matter."""
+    ids: list[str] = []
+    positions: list[int] = []
+    prints: list[int] = []
+    for d in docs:
+        for b in d.blocks:
+            if b.role != "body":
+                continue
+            words = tokens(b.text)
+            if len(words) < params.passage_min_words:
+                continue
+            ids.append(d.doc_id)
+            positions.append(b.position)
+            prints.append(passage_fingerprint(b.text))
+    return pa.table(
+        {
+            "doc_id": pa.array(ids, pa.string()),
+            "position": pa.array(positions, pa.int32()),
+            "fingerprint": pa.array(prints, pa.uint64()),
+        }
+    )
+
+
+def passage_stats(passages: pa.Table, assignments: pa.Table) -> pa.Table:
+    """Per (doc_id, position): fingerprint, passage_other_stories, passage_first_doc.
+
+    `passages` is all batches' passage tables concatenated in run order: the first row
+    with a fingerprint names `passage_first_doc`. Docs missing from `assignments` count
+    as their own cluster.
+    """
+    t = passages.append_column("run_order", pa.array(np.arange(passages.num_rows), pa.int64()))
+    t = t.join(assignments.select(["doc_id", "cluster_id"]), "doc_id", join_type="left outer")
+    t = t.set_column(
+        t.schema.get_field_index("cluster_id"),
+        "cluster_id",
+        pc.coalesce(t.column("cluster_id"), t.column("doc_id")),
+    ).sort_by("run_order")
+    g = t.group_by("fingerprint", use_threads=False).aggregate(
+        [("cluster_id", "count_distinct"), ("doc_id", "first")]
+    )
+    g = g.select(["fingerprint", "cluster_id_count_distinct", "doc_id_first"]).rename_columns(
+        ["fingerprint", "clusters", "passage_first_doc"]
+    )
+    out = t.join(g, "fingerprint", join_type="left outer").sort_by("run_order")
+    others = pc.subtract(out.column("clusters"), 1).cast(pa.int32())
+    return pa.table(
+        {
+            "doc_id": out.column("doc_id"),
+            "position": out.column("position"),
+            "fingerprint": out.column("fingerprint"),
+            "passage_other_stories": others,
+            "passage_first_doc": out.column("passage_first_doc"),
+        }
+    )

@@ -1,0 +1,61 @@
+"""The real Prefect flow and the CLI, under one session-wide Prefect test server."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.publish import latest_version
+from tests.conftest import SEEDS
+
+runner = CliRunner()
+
+
+def test_flow_runs_as_prefect_flow(prefect_harness, tmp_path):
+    from prefect import get_client  # noqa: F401  (the harness provides the API)
+
+    from flows.pipeline import newsprep_flow
+
+    out = tmp_path / "out"
+    state = newsprep_flow([str(SEEDS)], str(out), 2, return_state=True)
+    assert state.is_completed()
+    result = state.result()
+    assert result["version"] == "version=v0001"
+    assert result["articles"] == 5
+    assert pq.read_table(out / latest_version(out) / "articles.parquet").num_rows == 5
+
+
+def test_cli_run_then_explain(prefect_harness, tmp_path):
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["run", str(SEEDS), "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "published" in res.output
+    arts = pq.read_table(out / latest_version(out) / "articles.parquet").to_pylist()
+    doc = next(a for a in arts if a["source_path"].startswith("003"))
+    res = runner.invoke(app, ["explain", doc["doc_id"][:10], "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "caption" in res.output and "boilerplate" in res.output
+    manifest = json.loads((out / latest_version(out) / "manifest.json").read_text())
+    assert manifest["counts"]["articles"] == 5
+
+
+def test_cli_missing_input_exits_2_with_one_line(tmp_path):
+    res = runner.invoke(app, ["run", str(tmp_path / "nope"), "--output", str(tmp_path)])
+    assert res.exit_code == 2
+    assert "input not found" in res.output
+
+
+def test_cli_explain_unknown_doc_fails_cleanly(seeds_run):
+    res = runner.invoke(app, ["explain", "zzzz", "--output", str(seeds_run)])
+    assert res.exit_code == 1
+    assert "no article matches" in res.output
+
+
+def test_help_lists_every_option():
+    res = runner.invoke(app, ["run", "--help"])
+    assert res.exit_code == 0
+    for opt in ("--output", "--batch-size", "INPUTS"):
+        assert opt in res.output
