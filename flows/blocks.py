@@ -37,6 +37,8 @@ RULES_DIR = Path(__file__).parent / "rules"
 # Rules
 # ------------------------------------------------------------------------------------------
 
+_LINE_RULE_MAX_WORDS = 10  # "line" rules name whole short lines; longer lines skip them
+_WIDGET_MAX_WORDS = 24  # a share bar / menu row is never longer than this
 _LINE_TAIL = r"[\s:>»›→|.!…]*(\(?\d+\)?)?[\s:>»›→|.!…]*"
 _LINE_HEAD = r"[\s•·|>*#\-–—]*"
 
@@ -47,6 +49,7 @@ class _ContainsRule:
     role: str
     max_words: int
     regex: re.Pattern[str]
+    triggers: tuple[frozenset[str], tuple[str, ...]]  # words, marks; both empty = always try
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +61,13 @@ class RuleSet:
     contains: tuple[_ContainsRule, ...]
     prefix: tuple[tuple[str, re.Pattern[str]], ...]
     roles: dict[str, str]  # rule name -> role
+    costs: dict[str, float]  # rule name -> how much the line breaks the article run
+    ends: frozenset[str]  # rules whose lines end an article (comments, related lists)
 
     def match(self, stripped: str, n_words: int) -> str | None:
         """The name of the first rule matching this stripped line, else None."""
-        if len(stripped) <= 160:
-            if self.line is not None:
+        if n_words <= _WIDGET_MAX_WORDS:
+            if self.line is not None and n_words <= _LINE_RULE_MAX_WORDS:
                 m = self.line.fullmatch(stripped)
                 if m:
                     return m.lastgroup
@@ -70,8 +75,23 @@ class RuleSet:
                 m = self.tokens.fullmatch(stripped)
                 if m:
                     return m.lastgroup
+        words: set[str] | None = None
         for rule in self.contains:
-            if n_words <= rule.max_words and rule.regex.search(stripped):
+            if n_words > rule.max_words:
+                continue
+            trigger_words, trigger_marks = rule.triggers
+            if trigger_words or trigger_marks:
+                if words is None:
+                    # CJK is written without spaces: no word test, every regex is tried
+                    words = set(_WORD.findall(stripped.casefold())) if not _CJK.search(
+                        stripped) else set()
+                if not words:
+                    pass
+                elif trigger_words.isdisjoint(words) and not any(
+                    m in stripped for m in trigger_marks
+                ):
+                    continue
+            if rule.regex.search(stripped):
                 return rule.name
         return None
 
@@ -84,6 +104,28 @@ def _phrase_regex(phrase: str) -> str:
     if phrase[-1:].isascii() and phrase[-1:].isalnum():
         body += r"\b"
     return body
+
+
+_WORD = re.compile(r"\w+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _triggers(rule: dict) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Words (and non-word marks such as "©") one of which a line must contain before the
+    rule's regex is tried: a cheap set test that spares the regex on most prose lines.
+    Phrases trigger on their longest word; patterns name theirs in `triggers`, and a pattern
+    rule without them is always tried."""
+    if rule.get("patterns") and not rule.get("triggers"):
+        return frozenset(), ()
+    words = {max(_WORD.findall(p.casefold()), key=len) for p in rule.get("phrases", [])
+             if _WORD.search(p)}
+    marks = []
+    for t in rule.get("triggers", []):
+        if _WORD.fullmatch(t):
+            words.add(t.casefold())
+        else:
+            marks.append(t)
+    return frozenset(words), tuple(marks)
 
 
 def _alternatives(rule: dict) -> str:
@@ -100,6 +142,8 @@ def load_rules(paths: Iterable[Path]) -> RuleSet:
     contains: list[_ContainsRule] = []
     prefix: list[tuple[str, re.Pattern[str]]] = []
     roles: dict[str, str] = {}
+    costs: dict[str, float] = {}
+    ends: set[str] = set()
     for path in paths:
         with open(path, "rb") as fh:
             for rule in tomllib.load(fh).get("rule", []):
@@ -107,6 +151,10 @@ def load_rules(paths: Iterable[Path]) -> RuleSet:
                 if name in roles:
                     raise ValueError(f"duplicate rule name {name!r} in {path}")
                 roles[name] = rule["role"]
+                if "cost" in rule:
+                    costs[name] = float(rule["cost"])
+                if rule.get("ends_article"):
+                    ends.add(name)
                 alts = _alternatives(rule)
                 if kind == "line":
                     line_alts.append(f"(?P<{name}>{_LINE_HEAD}{alts}{_LINE_TAIL})")
@@ -117,7 +165,7 @@ def load_rules(paths: Iterable[Path]) -> RuleSet:
                     flags = 0 if rule.get("case_sensitive") else re.IGNORECASE
                     contains.append(
                         _ContainsRule(name, rule["role"], rule.get("max_words", 40),
-                                      re.compile(alts, flags))
+                                      re.compile(alts, flags), _triggers(rule))
                     )
                 elif kind == "prefix":
                     prefix.append((name, re.compile(alts)))
@@ -129,11 +177,22 @@ def load_rules(paths: Iterable[Path]) -> RuleSet:
         contains=tuple(contains),
         prefix=tuple(prefix),
         roles=roles,
+        costs=costs,
+        ends=frozenset(ends),
     )
 
 
 _BOILERPLATE_RULES = load_rules([RULES_DIR / "boilerplate.toml"])
 _ROLE_RULES = load_rules([RULES_DIR / "roles.toml"])
+
+
+def _load_stopwords(path: Path) -> frozenset[str]:
+    with open(path, "rb") as fh:
+        lists = tomllib.load(fh)["stopwords"].values()
+    return frozenset(w.casefold() for words in lists for w in words)
+
+
+_STOPWORDS = _load_stopwords(RULES_DIR / "stopwords.toml")
 
 # ------------------------------------------------------------------------------------------
 # Segmenting
@@ -266,8 +325,8 @@ class LineStats:
 _PROSE_MIN_WORDS = 10  # a line this long with terminal punctuation is prose
 _LONG_LINE_WORDS = 20  # a line this long is prose-like even without terminal punctuation
 _SHORT_LINE_COST = 2.5  # what a short non-prose line costs the run it sits in
-_RULE_COST = {"boilerplate": 6.0}  # a widget breaks the run; roles cost little
-_ROLE_COST = 2.0
+_ROLE_COST = {"boilerplate": 6.0}  # a widget breaks the run; other roles cost little
+_OTHER_ROLE_COST = 3.0
 _TEMPLATE_COST = 4.0
 _TEMPLATE_MIN_DOCS = 3  # a short line in this many documents is a template line
 _TEMPLATE_MAX_WORDS = 12
@@ -276,6 +335,7 @@ _HEADER_REACH = 20  # lines above the article searched for title/byline/date
 _FOOTER_REACH = 6  # lines below the article where byline/date/credit keep their role
 _TERMINAL = frozenset(".!?\"”’»…'")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+_HAS_DIGIT = re.compile(r"\d")
 _SCRIPTS = (
     ("cjk", re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")),
     ("cyrillic", re.compile(r"[\u0400-\u04ff]")),
@@ -303,17 +363,27 @@ def _line_role(stripped: str, n_words: int) -> str | None:
     name = _BOILERPLATE_RULES.match(stripped, n_words)
     if name is not None:
         return name
-    if n_words <= 25 and _header is not None:
-        if _header.parse_date_line(stripped) is not None:
+    if n_words <= 12 and _header is not None:
+        if _HAS_DIGIT.search(stripped) and _header.parse_date_line(stripped):
             return "date_line"
-        if _header.is_credit_line(stripped):
+        if n_words <= 6 and len(stripped) <= 60 and _header.is_credit_line(stripped):
             return "wire_credit"
         if _header.is_byline(stripped):
             return "byline"
     return _ROLE_RULES.match(stripped, n_words)
 
 
-_RULE_ROLE = {**_BOILERPLATE_RULES.roles, **_ROLE_RULES.roles, "byline": "byline"}
+_RULE_ROLE = {**_BOILERPLATE_RULES.roles, **_ROLE_RULES.roles, "byline": "byline",
+              "date_line": "date", "wire_credit": "credit"}
+_RULE_COST = {**_BOILERPLATE_RULES.costs, **_ROLE_RULES.costs}
+_MIN_STOPWORD_SHARE = 0.12  # prose has function words; menus and tag lists do not
+
+
+def _is_prose_like(stripped: str) -> bool:
+    """A long line without sentence punctuation still reads as prose (enough function
+    words), unlike a menu, tag cloud or archive list printed on one line."""
+    words = _WORD.findall(stripped.casefold())
+    return bool(words) and sum(w in _STOPWORDS for w in words) >= _MIN_STOPWORD_SHARE * len(words)
 
 
 def _max_run(weights: list[float]) -> tuple[int, int]:
@@ -329,6 +399,25 @@ def _max_run(weights: list[float]) -> tuple[int, int]:
         if run > best:
             best, best_lo, best_hi = run, run_lo, i
     return best_lo, best_hi
+
+
+_ENDS = _BOILERPLATE_RULES.ends | _ROLE_RULES.ends
+_END_MARKER_MIN_SHARE = 0.5  # share of the run's prose that must lie above an end marker
+_END_MARKER_MIN_PROSE = 150.0  # ... or this much prose (about words) above it
+
+
+def _cut_at_end_marker(weights: list[float], rules: list[str | None], lo: int, hi: int) -> int:
+    """Cut the run [lo, hi] before the first end marker (comments, related lists) that has
+    most of the run's prose above it; comment threads are prose too, so density alone
+    runs on into them."""
+    total = sum(w for w in weights[lo:hi + 1] if w > 0)
+    above = 0.0
+    for k in range(lo, hi + 1):
+        if rules[k] in _ENDS and (above >= _END_MARKER_MIN_SHARE * total
+                                  or above >= _END_MARKER_MIN_PROSE):
+            return _max_run(weights[lo:k])[1] + lo if k > lo else hi
+        above += max(weights[k], 0.0)
+    return hi
 
 
 def _title_score(text: str, n_words: int, distance: int, doc_text: str) -> float:
@@ -390,10 +479,10 @@ def label_blocks(blocks: list[Block], doc_counts: list[int], doc_text: str) -> l
         template = doc_counts[i] >= _TEMPLATE_MIN_DOCS and w <= _TEMPLATE_MAX_WORDS
         if rule is not None:
             role = _RULE_ROLE.get(rule, "boilerplate")
-            weight = -_RULE_COST.get(role, _ROLE_COST)
+            weight = -_RULE_COST.get(rule, _ROLE_COST.get(role, _OTHER_ROLE_COST))
         elif w >= _PROSE_MIN_WORDS and s[-1] in _TERMINAL:
             weight = min(w, 80)
-        elif w >= _LONG_LINE_WORDS:
+        elif w >= _LONG_LINE_WORDS and _is_prose_like(s):
             weight = min(w, 80) * 0.5
         else:
             weight = -_SHORT_LINE_COST
@@ -404,6 +493,7 @@ def label_blocks(blocks: list[Block], doc_counts: list[int], doc_text: str) -> l
         scored.append(i)
 
     lo_s, hi_s = _max_run(weights)
+    hi_s = _cut_at_end_marker(weights, [rules[i] for i in scored], lo_s, hi_s)
     if hi_s < lo_s:
         lo, hi = n, -1
     else:

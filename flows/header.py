@@ -116,6 +116,9 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+_DIGIT = re.compile(r"\d")
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedDate:
     """A date as printed. `year` is None when only day and month are printed ("May 13")."""
@@ -178,6 +181,8 @@ def _from_match(kind: str, m: re.Match[str]) -> ParsedDate | None:
 
 def find_dates(text: str) -> list[ParsedDate]:
     """Every date expression in `text`, left to right, without overlaps."""
+    if not _DIGIT.search(text):
+        return []  # every pattern needs a digit: most lines are skipped here cheaply
     found: list[ParsedDate] = []
     taken: list[tuple[int, int]] = []
     for kind, pat in _DATE_PATTERNS:
@@ -362,6 +367,7 @@ class Dateline:
     date: ParsedDate | None
     authors: tuple[str, ...]
     length: int
+    marks: str = ""  # the prefix as printed, for outlet marks like "/TASS/"
 
 
 def _caps_ok(place: str) -> bool:
@@ -403,7 +409,7 @@ def parse_dateline(paragraph: str) -> Dateline | None:
             when = ds[0] if ds else None
             if when is None:
                 continue
-        return Dateline(place, agencies, when, authors, m.end())
+        return Dateline(place, agencies, when, authors, m.end(), m.group(0))
     return None
 
 
@@ -465,3 +471,64 @@ def is_credit_line(text: str) -> bool:
     """A line that only credits wire agencies ("AFP - AP", "-- Reuters", "(Reuters)",
     "By Agencies"); photo credits ("PHOTO: REUTERS") are not story credits."""
     return credit_agencies(text) is not None
+
+
+# ------------------------------------------------------------------------------------------
+# Meta lines ("Jane Doe • May 3, 2021 • 5 min read", "Published: Mar 8, 2024 · Modified: ...")
+# ------------------------------------------------------------------------------------------
+
+_PUBLISHED = re.compile(r"(?i)\b(?:published|posted|originally|erschienen|publié|publicado|"
+                        r"pubblicato|gepubliceerd|опубликовано)\b")
+_UPDATED = re.compile(r"(?i)\b(?:updated?|modified|last\s+update|aktualisiert|mis\s+à\s+jour|"
+                      r"actualizado|aggiornato|atualizado|bijgewerkt|обновлено)\b")
+_META_SPLIT = re.compile(
+    r"\s*(?:[|•·∙/,;:()\[\]]|\s[-–—]+\s|\b(?:by|von|par|por|di|door|published|posted|updated|"
+    r"modified|on|at|am|um|le|el|il)\b)\s*",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MetaLine:
+    """A short header line that carries the publication date and often the author."""
+
+    date: ParsedDate
+    authors: tuple[str, ...]
+
+
+def _pick_published(text: str, dates: list[ParsedDate]) -> ParsedDate:
+    """Of several dates on one line, the published one (not "Updated ...")."""
+    labelled = []
+    for d in dates:
+        before = text[max(0, d.start - 30) : d.start]
+        pub = [m.end() for m in _PUBLISHED.finditer(before)]
+        upd = [m.end() for m in _UPDATED.finditer(before)]
+        if pub and (not upd or pub[-1] > upd[-1]):
+            return d
+        labelled.append(bool(upd) and (not pub or upd[-1] > pub[-1]))
+    unlabelled = [d for d, u in zip(dates, labelled, strict=True) if not u]
+    return (unlabelled or dates)[0]
+
+
+def parse_meta_line(text: str) -> MetaLine | None:
+    """A short line holding a full date plus names, labels or counts ("Susan December 9,
+    2024 0 Comments", "By: X | December 16, 2025 | Categories"); None for prose."""
+    s = " ".join(text.split())
+    if not s or len(s) > 140:
+        return None
+    dates = [d for d in find_dates(s) if d.day and d.year]
+    if not dates:
+        return None
+    rest = s
+    for d in reversed(dates):
+        rest = rest[: d.start] + " | " + rest[d.end :]
+    # prose has sentence punctuation and many lower-case words; meta lines do not
+    words = rest.split()
+    lower = sum(1 for w in words if w[:1].islower())
+    if re.search(r"[.!?]\s+[A-Z]", rest) or lower > 4:
+        return None
+    names: list[str] = []
+    for chunk in _META_SPLIT.split(rest):
+        chunk = re.sub(r"\b\d+\b.*$", "", chunk).strip(" .-–—")
+        names += [n for n in split_names(chunk) if " " in n and n not in names]
+    return MetaLine(_pick_published(s, dates), tuple(names))

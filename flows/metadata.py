@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -100,7 +100,8 @@ _COPYRIGHT = re.compile(
     r"\bpowered by\b|\bbuilt by\b|\bprivacy\b|\bterms\b|$)",
     re.I,
 )
-_RIGHTS = re.compile(r"^(?P<name>[A-Z][^|·•∙©\n]{1,60}?)[.,]?\s+all rights reserved", re.I)
+_RIGHTS = re.compile(r"^(?P<name>[A-Z][^|·•∙©\n]{1,60}?)[.,]?\s+all rights reserved",
+                     re.I | re.M)
 _LEGAL = re.compile(
     r"[\s,]+(?:inc|llc|ltd|limited|gmbh|corp|corporation|co|plc|pty|s\.?a|ag|l\.?l\.?c)\.?$",
     re.I,
@@ -128,11 +129,11 @@ def copyright_names(text: str) -> list[str]:
         n = _clean_name(m.group("name"))
         if n:
             out.append(n)
-    m2 = _RIGHTS.match(text.strip())
-    if m2 and not out:
-        n = _clean_name(m2.group("name"))
-        if n:
-            out.append(n)
+    if not out:
+        for m2 in _RIGHTS.finditer(text):
+            n = _clean_name(m2.group("name"))
+            if n:
+                out.append(n)
     return out
 
 
@@ -160,6 +161,7 @@ class _View:
     first_body: int
     last_body: int
     title_at: int
+    zone: list[int] = field(default_factory=list)
 
     def near_header(self, i: int) -> bool:
         lo = min(self.title_at if self.title_at >= 0 else self.first_body, self.first_body)
@@ -176,7 +178,9 @@ def _view(blocks: list[Block]) -> _View:
     title = next((i for i, b in enumerate(blocks) if b.role == "title"), -1)
     first = body[0] if body else (title + 1 if title >= 0 else 0)
     last = body[-1] if body else first
-    return _View(blocks, first, last, title)
+    v = _View(blocks, first, last, title)
+    v.zone = _zone(v)
+    return v
 
 
 def extract_batch(docs: list[Document]) -> None:
@@ -190,7 +194,7 @@ def extract(doc: Document) -> None:
     v = _view(doc.blocks)
     dl = _dateline(v)
     _set_title_and_outlet(doc, v, dl)
-    doc.agencies = _agencies(v, dl)
+    doc.agencies = _agencies(v, dl, copyright_names(doc.text))
     doc.authors = _authors(v, dl)
     when = _date(v, dl)
     if when is not None:
@@ -202,17 +206,26 @@ def extract(doc: Document) -> None:
 
 
 def _dateline(v: _View) -> header.Dateline | None:
-    for i, b in enumerate(v.blocks):
+    """The dateline block, else a dateline prefix on one of the first body paragraphs (a
+    standfirst taken for body can precede the paragraph that carries it)."""
+    body_seen = 0
+    for b in v.blocks[v.first_body:]:
         if b.role == "dateline":
             d = header.parse_dateline(b.text + " x")
             if d:
                 return d
-        if i > v.first_body + 1:
-            break
-    if v.blocks and v.first_body < len(v.blocks):
-        b = v.blocks[v.first_body]
-        if b.role in BODY_ROLES:
-            return header.parse_dateline(b.text)
+        elif b.role in BODY_ROLES:
+            d = header.parse_dateline(b.text)
+            if d:
+                return d
+            body_seen += 1
+            if body_seen >= 3:
+                break
+    for b in v.blocks[: v.first_body]:
+        if b.role == "dateline":
+            d = header.parse_dateline(b.text + " x")
+            if d:
+                return d
     return None
 
 
@@ -238,14 +251,7 @@ def _known_outlet(name: str, doc: Document) -> bool:
     if canonical_outlet(name) != name or registry().by_alias.get(name):
         return True
     folded = _fold(name)
-    return any(_fold(n) == folded for b in doc.blocks for n in _copyright_in(b))
-
-
-def _copyright_in(b: Block) -> list[str]:
-    t = b.text
-    if "©" in t or "opyright" in t or "(c)" in t.lower() or "rights reserved" in t.lower():
-        return copyright_names(t)
-    return []
+    return any(_fold(n) == folded for n in copyright_names(doc.text))
 
 
 def _outlet(doc: Document, v: _View, dl: header.Dateline | None, suffix: str | None,
@@ -260,58 +266,77 @@ def _outlet(doc: Document, v: _View, dl: header.Dateline | None, suffix: str | N
             by = header.parse_byline(b.text)
             if by.outlet and not header.find_dates(by.outlet):
                 return canonical_outlet(by.outlet)
-    if dl is not None:
-        first = v.blocks[v.first_body].text if v.first_body < len(v.blocks) else ""
+    if dl is not None and dl.marks:
         reposted = any(p in text for p in reg.repost_phrases)
         for mark, name in reg.dateline_marks:
-            if mark in first[: dl.length + 5] and not reposted:
+            if mark in dl.marks and not reposted:
                 return name
     by_url = outlet_from_url(doc.source_url)
     if by_url:
         return by_url
     if suffix:
         return canonical_outlet(suffix)
-    names = Counter(n for b in v.blocks for n in _copyright_in(b))
+    names = Counter(copyright_names(doc.text))
     if names:
         return canonical_outlet(names.most_common(1)[0][0])
-    return _suffix_elsewhere(v, title)
+    return _suffix_elsewhere(doc.text, title)
 
 
-def _suffix_elsewhere(v: _View, title: str | None) -> str | None:
+def _suffix_elsewhere(text: str, title: str | None) -> str | None:
     """A reprinted page title with a site suffix ("Our story | Site") anywhere in the page."""
-    if not title:
+    if not title or len(title) < 8:
         return None
-    ft = _fold(title)
-    for b in v.blocks:
-        t = " ".join(b.text.split())
-        if len(t) <= len(title) or not _fold(t).startswith(ft):
-            continue
-        head, tail, _ = split_title_suffix(t)
-        if tail and _fold(head) == ft:
+    start = text.find(title)
+    while start >= 0:
+        end = text.find("\n", start)
+        line = " ".join(text[start : end if end >= 0 else len(text)].split())
+        head, tail, _ = split_title_suffix(line)
+        if tail and head == " ".join(title.split()):
             return canonical_outlet(tail)
+        start = text.find(title, start + 1)
     return None
 
 
-def _agencies(v: _View, dl: header.Dateline | None) -> list[str]:
+def _agencies(v: _View, dl: header.Dateline | None, rights: list[str]) -> list[str]:
+    """Wire credits: dateline, credit blocks, bylines, credit lines around the article and
+    copyright lines naming an agency ("© 2024 The Associated Press"); not photo credits."""
     out: list[str] = list(dl.agencies) if dl else []
 
     def add(names: list[str] | tuple[str, ...]) -> None:
         out.extend(n for n in names if n not in out)
 
+    zone = set(v.zone)
     for i, b in enumerate(v.blocks):
-        if b.role == "caption" or header.is_photo_credit(b.text):
+        if b.role in BODY_ROLES or b.role == "caption":
             continue
-        if b.role == "credit" or (b.role not in BODY_ROLES and (v.near_footer(i)
-                                                                or v.near_header(i))):
-            found = header.credit_agencies(b.text)
-            if found is not None:
-                add(found)
-                continue
-        if b.role == "byline":
+        if b.role not in ("credit", "byline") and i not in zone:
+            continue
+        if header.is_photo_credit(b.text):
+            continue
+        found = header.credit_agencies(b.text)
+        if found is not None:
+            add(found)
+        elif b.role == "byline":
             add(header.parse_byline(b.text).agencies)
-        elif b.role not in BODY_ROLES and _copyright_in(b):
-            add(header.find_agencies(" ".join(_copyright_in(b))))
+    add(header.find_agencies(" | ".join(rights)))
     return out
+
+
+def _zone(v: _View) -> list[int]:
+    """Indices of the header zone (around the title and above the first body paragraph) and
+    the few blocks after the body, nearest to the article start first."""
+    anchors = [v.first_body] + ([v.title_at] if v.title_at >= 0 else [])
+    idx = set(range(max(0, v.first_body - HEADER_WINDOW), min(len(v.blocks), v.first_body + 4)))
+    if v.title_at >= 0:
+        idx |= set(range(max(0, v.title_at - 3), min(len(v.blocks), v.title_at + HEADER_WINDOW)))
+    idx |= set(range(v.last_body + 1, min(len(v.blocks), v.last_body + 1 + FOOTER_WINDOW)))
+    return sorted(idx, key=lambda i: (i > v.last_body, min(abs(i - a) for a in anchors)))
+
+
+def _meta_candidate(b: Block) -> bool:
+    """Header blocks may be mislabelled (a meta line taken for the title or a heading); a
+    long body paragraph or a caption never is one."""
+    return b.role != "caption" and not (b.role in BODY_ROLES and len(b.text) > 140)
 
 
 def _authors(v: _View, dl: header.Dateline | None) -> list[str]:
@@ -323,36 +348,49 @@ def _authors(v: _View, dl: header.Dateline | None) -> list[str]:
         out += [n for n in dl.authors if n not in out]
     if out:
         return out
-    for i, b in enumerate(v.blocks):
-        if b.role not in BODY_ROLES and v.near_header(i) and header.is_byline(b.text):
+    for i in v.zone:
+        b = v.blocks[i]
+        if not _meta_candidate(b):
+            continue
+        if header.is_byline(b.text):
             out += [n for n in header.parse_byline(b.text).authors if n not in out]
+        else:
+            ml = header.parse_meta_line(b.text)
+            if ml:
+                out += [n for n in ml.authors if n not in out]
+        if out:
+            return out
     return out
 
 
 def _date(v: _View, dl: header.Dateline | None) -> ParsedDate | None:
-    cands: list[tuple[int, int, ParsedDate]] = []  # (rank, distance, date)
-    anchor = v.title_at if v.title_at >= 0 else v.first_body
-    for i, b in enumerate(v.blocks):
-        if b.role in BODY_ROLES or b.role == "caption":
+    """The publication date: date blocks and meta lines of the header zone (nearest to the
+    article start first), the dateline's date, then date blocks anywhere."""
+    for i in v.zone:
+        b = v.blocks[i]
+        if not _meta_candidate(b):
             continue
-        rank = None
-        pd = None
-        if b.role == "date":
-            pd = header.parse_date_line(b.text) or _first_dated(b.text)
-            rank = 0
-        elif b.role == "byline":
-            pd = _first_dated(b.text)
-            rank = 1
-        elif v.near_header(i) or v.near_footer(i):
-            pd = header.parse_date_line(b.text)
-            rank = 3
-        if pd is not None and rank is not None:
-            cands.append((rank - (pd.year is not None), abs(i - anchor), pd))
+        pd = header.parse_date_line(b.text) if b.role == "date" or len(b.text) < 90 else None
+        if pd is None or pd.year is None:
+            ml = header.parse_meta_line(b.text)
+            pd = ml.date if ml else pd
+        if pd is not None and pd.year is not None:
+            return pd
     if dl is not None and dl.date is not None:
-        cands.append((2 - (dl.date.year is not None), 0, dl.date))
-    if not cands:
-        return None
-    return min(cands, key=lambda c: (c[0], c[1]))[2]
+        return dl.date
+    anchor = v.first_body
+    dated = [(abs(i - anchor), header.parse_date_line(b.text) or _first_dated(b.text))
+             for i, b in enumerate(v.blocks) if b.role == "date"]
+    dated = [(d, p) for d, p in dated if p is not None]
+    if dated:
+        return min(dated, key=lambda x: x[0])[1]
+    for i in v.zone:  # a year-less date line ("May 13") is still evidence for propagation
+        b = v.blocks[i]
+        if _meta_candidate(b) and len(b.text) < 90:
+            pd = header.parse_date_line(b.text)
+            if pd is not None:
+                return pd
+    return None
 
 
 def _first_dated(text: str) -> ParsedDate | None:
@@ -430,7 +468,7 @@ def _infer_year(month: int, day: int | None, dated: list[date]) -> int | None:
                 votes[y] += 1
     if not votes:
         return None
-    (best, n), *rest = votes.most_common(2) + [(0, 0)]
+    (best, n), *rest = [*votes.most_common(2), (0, 0)]
     return best if n > rest[0][1] else None
 
 

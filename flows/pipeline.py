@@ -240,17 +240,19 @@ def _run_locked(inputs, staging: Staging, config: RunConfig, call: Call, tick) -
 
     # pass 3: final rows
     counts: Counter = Counter()
+    cluster_facts = []  # doc_id, outlet, published_date: what the clusters table needs
     for index in batches:
         arts, blks = call(finish_batch, staging.work, index, assignments, meta_final, pass_stats)
         staging.write("articles", arts)
         staging.write("blocks", blks)
+        cluster_facts.append(arts.select(["doc_id", "outlet", "published_date"]))
         counts["articles"] += arts.num_rows
         counts["blocks"] += blks.num_rows
         for role, n in Counter(blks["role"].to_pylist()).items():
             counts[f"role:{role}"] += n
         tick("write", arts.num_rows)
     staging.write("rejects", rejects_table(rejects))
-    clusters = syndication.clusters_table(assign, sig_table)
+    clusters = _clusters(assign, cluster_facts)
     staging.write("clusters", clusters)
 
     manifest = base_manifest(config.as_dict())
@@ -276,6 +278,18 @@ def _run_locked(inputs, staging: Staging, config: RunConfig, call: Call, tick) -
 
     version = staging.publish(manifest, dataset_card(manifest))
     return RunResult(version=version, output=staging.root, counts=manifest["counts"])
+
+
+def _clusters(assign: pa.Table, facts: list[pa.Table]) -> pa.Table:
+    """The clusters table in the published schema (outlets and first date of the copies)."""
+    if facts:
+        facts_table = pa.concat_tables(facts)
+    else:
+        facts_table = pa.table({"doc_id": pa.array([], pa.string()),
+                                "outlet": pa.array([], pa.string()),
+                                "published_date": pa.array([], pa.date32())})
+    t = syndication.clusters_table(assign, facts_table)
+    return t.rename_columns({"canonical": "canonical_doc_id", "first_date": "first_published"})
 
 
 def _pass1(batch, staging, index, config, call, stats, rejects, seen, drop, input_records) -> int:

@@ -166,6 +166,8 @@ class Staging:
             with suppress(Exception):  # already broken; the folder goes anyway
                 w.close()
         shutil.rmtree(self.path, ignore_errors=True)
+        with suppress(OSError):  # only when no other staging folder is left in it
+            self.path.parent.rmdir()
 
     def publish(self, manifest: dict, card: str) -> str:
         """Close files, checksum, rename into place, then point LATEST at it."""

@@ -76,8 +76,8 @@ class SyndicationParams:
     passage_min_words: int = 8
 
     def __post_init__(self) -> None:
-        if self.bands * self.rows != self.num_perm:
-            raise ValueError("bands * rows must equal num_perm")
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError("bands * rows must not exceed num_perm")
 
 
 DEFAULT_PARAMS = SyndicationParams()
@@ -98,46 +98,51 @@ def _mix64(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def _permutations(params: SyndicationParams) -> tuple[np.ndarray, np.ndarray]:
-    """Odd multipliers and offsets of the uint32 permutations, fixed by the seed.
-
-    x -> a*x + b (mod 2^32) on already-mixed shingle hashes: measured unbiased with the
-    ideal sd sqrt(J(1-J)/num_perm), at a third of the cost of 64-bit arithmetic.
-    """
-    rng = np.random.default_rng(params.seed)
-    a = rng.integers(0, 2**32, size=params.num_perm, dtype=np.uint64).astype(np.uint32)
-    b = rng.integers(0, 2**32, size=params.num_perm, dtype=np.uint64).astype(np.uint32)
-    return a | np.uint32(1), b
-
-
 # ASCII letters and digits are kept (upper case folded), other ASCII bytes become spaces,
-# UTF-8 bytes of non-ASCII characters are kept, so accented and non-Latin words survive.
+# UTF-8 bytes of non-ASCII characters are kept, so accented and non-Latin words survive
+# (their case is not folded: str.lower() on non-ASCII text cost more than the MinHash).
 _TABLE = bytes(
     c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122 or c >= 128) else 32
     for c in range(256)
 )
-# Non-ASCII punctuation and spaces that separate words (curly quotes must not glue words).
-_SEPARATORS = tuple(
-    ch.encode("utf-8")
-    for ch in "\u2018\u2019\u201a\u201c\u201d\u201e\u00ab\u00bb\u2013\u2014\u2026"
-    "\u2022\u00b7\u2032\u2033\u00a0\u2009\u200a\u200b\u202f\u2010\u2011\u00ad\u3000"
-)
-_SEPARATORS_BY_LEAD = tuple(
-    (lead, tuple(s for s in _SEPARATORS if s.startswith(lead)))
-    for lead in sorted({s[:2] for s in _SEPARATORS})
-)
+_TABLE_NP = np.frombuffer(_TABLE, dtype=np.uint8)
+# Non-ASCII punctuation and spaces that separate words (curly quotes must not glue words):
+# 2-byte UTF-8 sequences after 0xC2, 3-byte ones after 0xE2 0x80.
+_SEP2 = (0xA0, 0xAB, 0xAD, 0xB7, 0xBB)  # nbsp « soft-hyphen · »
+# thin spaces, hyphens, dashes, curly quotes, bullet, ellipsis, primes
+_SEP3 = (0x89, 0x8A, 0x8B, 0x90, 0x91, 0x93, 0x94, 0x98, 0x99, 0x9A, 0x9C, 0x9D, 0x9E)
+_SEP3 += (0xA2, 0xA6, 0xAF, 0xB2, 0xB3)
+_SEPARATORS = tuple(bytes((0xC2, c)) for c in _SEP2) + tuple(bytes((0xE2, 0x80, c)) for c in _SEP3)
 
 
 def normalise(text: str) -> bytes:
-    """Lower-cased UTF-8 with punctuation as spaces: quotes, dashes and case don't count."""
-    b = text.lower().encode("utf-8")
-    if not text.isascii():  # O(1) in CPython: most English text skips the separator scan
-        for lead, seps in _SEPARATORS_BY_LEAD:
-            if lead in b:
-                for sep in seps:
-                    if sep in b:
-                        b = b.replace(sep, b" ")
+    """ASCII-lower-cased UTF-8 with punctuation as spaces: quotes, dashes, case don't count.
+
+    The scalar twin of `_normalise_array` (same bytes out); used for short texts.
+    """
+    b = text.encode("utf-8")
+    if not text.isascii():  # O(1) in CPython: plain ASCII skips the separator scan
+        for sep in _SEPARATORS:
+            if sep in b:
+                b = b.replace(sep, b" ")
     return b.translate(_TABLE)
+
+
+def _normalise_array(buf: bytes) -> np.ndarray:
+    """`normalise` for a whole batch at once, on a numpy byte array (no per-doc scans)."""
+    raw = np.frombuffer(buf, dtype=np.uint8)
+    arr = _TABLE_NP[raw]
+    lead = np.flatnonzero(raw[:-1] == 0xC2)
+    hit = lead[np.isin(raw[lead + 1], _SEP2)]
+    arr[hit] = 32
+    arr[hit + 1] = 32
+    lead = np.flatnonzero(raw[:-2] == 0xE2)
+    lead = lead[raw[lead + 1] == 0x80]
+    hit = lead[np.isin(raw[lead + 2], _SEP3)]
+    arr[hit] = 32
+    arr[hit + 1] = 32
+    arr[hit + 2] = 32
+    return arr
 
 
 def tokens(text: str) -> list[bytes]:
@@ -148,28 +153,29 @@ def tokens(text: str) -> list[bytes]:
 _P = np.uint64(0x100000001B3)  # odd, so invertible mod 2^64
 _P_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
 _POWERS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+_SLICE_BYTES = 1 << 20  # text hashed per numpy pass: ~40 MB of temporaries
 
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """P^t and P^-t (mod 2^64) for t < n, cached in power-of-two sizes."""
-    size = 1 << max(16, (n - 1).bit_length())
-    if size not in _POWERS:
-        _POWERS.clear()
+    """P^t and P^-t (mod 2^64) for t < n; the largest table so far is kept and sliced."""
+    if not _POWERS or max(_POWERS) < n:
+        size = 1 << max(16, (n - 1).bit_length())
         pw = np.full(size, _P, dtype=np.uint64)
         pw[0] = 1
         inv = np.full(size, _P_INV, dtype=np.uint64)
         inv[0] = 1
+        _POWERS.clear()
         _POWERS[size] = (np.cumprod(pw), np.cumprod(inv))  # wraps mod 2^64 as intended
-    return _POWERS[size]
+    pw, inv = _POWERS[max(_POWERS)]
+    return pw[:n], inv[:n]
 
 
-def _word_hashes(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """(start offsets, 64-bit hashes) of the space-separated words of `buf`, vectorised.
+def _word_hashes(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start offsets, 64-bit hashes) of the space-separated words of a normalised array.
 
     A polynomial hash of each word's bytes from one cumulative sum (no Python call per
-    word), then mixed; this replaces a per-word xxhash call that cost more than the MinHash.
+    word), then mixed; a per-word xxhash call cost more than all the MinHash work.
     """
-    arr = np.frombuffer(buf, dtype=np.uint8)
     is_w = arr != 32
     edge = np.diff(np.r_[False, is_w, False].view(np.int8))
     starts = np.flatnonzero(edge == 1)
@@ -199,25 +205,46 @@ def _shingles(
     return _mix64(acc[inside]), word_doc[:m][inside]
 
 
-def _minhash_into(
-    sig: np.ndarray, doc_index: np.ndarray, values: np.ndarray, params: SyndicationParams
-) -> None:
-    """Write MinHash rows for the docs in `doc_index` (sorted, grouped) into `sig`."""
-    if len(values) == 0:
-        return
-    a, b = _permutations(params)
-    starts = np.flatnonzero(np.r_[True, doc_index[1:] != doc_index[:-1]])
-    docs = doc_index[starts]
-    bounds = np.r_[starts, len(values)]
-    chunk = 1 << 16  # shingles per pass: 32 MB of uint32 temporaries at 128 permutations
-    d0 = 0
-    while d0 < len(docs):
-        lo = bounds[d0]
-        d1 = min(max(int(np.searchsorted(bounds, lo + chunk, side="right")) - 1, d0 + 1), len(docs))
-        t = a[:, None] * values[None, lo : bounds[d1]]
-        t += b[:, None]
-        sig[docs[d0:d1]] = np.minimum.reduceat(t, bounds[d0:d1] - lo, axis=1).T
-        d0 = d1
+def _probe(t: int, bins: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """The t-th densification probe of each empty bin: the same sequence for every doc."""
+    x = (bins.astype(np.uint64) << np.uint64(20)) ^ np.uint64(t) ^ np.uint64(seed << 32)
+    return (_mix64(x) % np.uint64(k)).astype(np.int64)
+
+
+def _one_permutation_minhash(key: np.ndarray, n_docs: int, params: SyndicationParams) -> np.ndarray:
+    """(n_docs, num_perm) uint32 MinHash from sorted, distinct (doc<<40 | hash40) keys.
+
+    One-permutation hashing: the hash's top bits pick one of `num_perm` bins, the minimum
+    per bin is the first key of its run in the sort we already do to dedup shingles, so
+    the cost is O(shingles) instead of O(shingles x num_perm). Empty bins are filled by
+    optimal densification (Shrivastava 2017): probe other bins in a fixed pseudo-random
+    order and copy the first non-empty one, which keeps P[equal] = Jaccard.
+    Docs without shingles keep all-ones rows (they have no bands, so are never compared).
+    """
+    k = params.num_perm
+    sig = np.full(n_docs * k, np.iinfo(np.uint32).max, dtype=np.uint32)
+    if len(key) == 0:
+        return sig.reshape(n_docs, k)
+    doc = (key >> np.uint64(40)).astype(np.int64)
+    h40 = key & _MASK40
+    cell = doc * k + ((h40 * np.uint64(k)) >> np.uint64(40)).astype(np.int64)
+    first = np.r_[True, cell[1:] != cell[:-1]]
+    sig[cell[first]] = (h40[first] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    filled = np.zeros(n_docs * k, dtype=bool)
+    filled[cell[first]] = True
+    has = np.zeros(n_docs, dtype=bool)
+    has[doc] = True
+    empty = np.flatnonzero(~filled & np.repeat(has, k))
+    src = sig.copy()
+    t = 0
+    while len(empty):
+        t += 1
+        d, b = np.divmod(empty, k)
+        cand = d * k + _probe(t, b, k, params.seed)
+        ok = filled[cand]
+        sig[empty[ok]] = src[cand[ok]]
+        empty = empty[~ok]
+    return sig.reshape(n_docs, k)
 
 
 def _signatures(
@@ -226,36 +253,36 @@ def _signatures(
     """(word counts, distinct shingle counts, MinHash matrix) for a batch of bodies.
 
     Bodies are hashed in slices of ~1 MB of text so temporaries stay small; within a
-    slice, one sort of (doc, shingle) keys both deduplicates and groups the shingles.
+    slice, one sort of (doc, shingle) keys both deduplicates shingles and bins them.
     """
     n = len(bodies)
     word_counts = np.zeros(n, dtype=np.int32)
     shingle_counts = np.zeros(n, dtype=np.int32)
-    sig = np.full((n, params.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    sig = np.empty((n, params.num_perm), dtype=np.uint32)
     i = 0
     while i < n:
         parts: list[bytes] = []
         size = 0
         j = i
-        while j < n and (size < 1 << 20 or j == i):
-            parts.append(normalise(bodies[j]))
+        while j < n and (size < _SLICE_BYTES or j == i):
+            parts.append(bodies[j].encode("utf-8"))
             size += len(parts[-1]) + 1
             j += 1
-        buf = b" ".join(parts)
         doc_start = np.cumsum([0] + [len(p) + 1 for p in parts[:-1]])
-        starts, wh = _word_hashes(buf)
+        starts, wh = _word_hashes(_normalise_array(b" ".join(parts)))
         word_doc = np.searchsorted(doc_start, starts, side="right") - 1
         counts = np.bincount(word_doc, minlength=len(parts))
         word_counts[i:j] = counts
         keep = counts[word_doc] >= params.min_words
         sh, sh_doc = _shingles(wh[keep], word_doc[keep], params.shingle_words)
-        # doc in the top 24 bits, 40 bits of shingle below: one sort dedups and groups
-        keys = np.sort((sh_doc.astype(np.uint64) << np.uint64(40)) | (sh >> np.uint64(24)))
-        keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
-        kdoc = (keys >> np.uint64(40)).astype(np.int64)
-        shingle_counts[i:j] = np.bincount(kdoc, minlength=len(parts))
-        values = ((keys & _MASK40) >> np.uint64(8)).astype(np.uint32)
-        _minhash_into(sig[i:j], kdoc, values, params)
+        # doc in the top 24 bits, 40 bits of shingle below: one sort dedups and bins
+        key = np.sort((sh_doc.astype(np.uint64) << np.uint64(40)) | (sh >> np.uint64(24)))
+        if len(key):
+            key = key[np.r_[True, key[1:] != key[:-1]]]
+        shingle_counts[i:j] = np.bincount(
+            (key >> np.uint64(40)).astype(np.int64), minlength=len(parts)
+        )
+        sig[i:j] = _one_permutation_minhash(key, len(parts), params)
         i = j
     return word_counts, shingle_counts, sig
 
@@ -263,7 +290,8 @@ def _signatures(
 def _band_hashes(sig: np.ndarray, params: SyndicationParams) -> np.ndarray:
     """(n, bands) uint64: each band's `rows` values combined and mixed, salted by band."""
     n = sig.shape[0]
-    s = sig.reshape(n, params.bands, params.rows).astype(np.uint64)
+    used = params.bands * params.rows
+    s = sig[:, :used].reshape(n, params.bands, params.rows).astype(np.uint64)
     acc = np.broadcast_to(np.arange(params.bands, dtype=np.uint64), (n, params.bands)).copy()
     for j in range(params.rows):
         acc = acc * np.uint64(0x9E3779B97F4A7C15) + s[:, :, j]

@@ -69,12 +69,17 @@ def blocks_table(docs: Sequence[Document], passages: pa.Table | None = None) -> 
         }
     for doc_id, pos in zip(cols["doc_id"], cols["position"], strict=True):
         r = lookup.get((doc_id, pos))
-        fp.append(r["passage_fingerprint"] if r else None)
+        fp.append(_signed64(r["fingerprint"]) if r else None)
         other.append(r["passage_other_stories"] if r else None)
         first.append(r["passage_first_doc"] if r else None)
     cols["passage_fingerprint"], cols["passage_other_stories"] = fp, other
     cols["passage_first_doc"] = first
     return pa.Table.from_pydict(cols, schema=schema)
+
+
+def _signed64(v: int) -> int:
+    """uint64 -> int64 with the same bits (Spark and Java readers have no unsigned 64)."""
+    return v - (1 << 64) if v >= 1 << 63 else v
 
 
 def rejects_table(rejects: Sequence[Reject]) -> pa.Table:

@@ -94,7 +94,7 @@ def _mixed_folder(root: Path, outside: Path) -> dict[str, str | None]:
     files = {
         "good.txt": (seed, None),
         "sub/deep.txt": ((SEEDS / "004_ea137eb8cbfa22ac.txt").read_bytes(), None),
-        "copy.txt": (seed, "exact_duplicate"),
+        "z_copy.txt": (seed, "exact_duplicate"),  # sorted after good.txt
         "empty.txt": (b"", "empty"),
         "blank.txt": (b"  \n\n \t\n", "empty"),
         "binary.txt": (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, "binary"),

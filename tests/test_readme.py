@@ -35,5 +35,5 @@ def test_duckdb_counts_the_seed_articles(seeds_run):
     import duckdb
 
     latest = (seeds_run / "LATEST").read_text().strip()
-    n = duckdb.sql(f"SELECT count(*) FROM '{seeds_run}/{latest}/articles.parquet'").fetchone()[0]
+    n = duckdb.sql(f"SELECT count(*) FROM '{seeds_run}/{latest}/articles.parquet'").fetchall()[0][0]
     assert n == 5
