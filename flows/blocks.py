@@ -333,6 +333,9 @@ _TEMPLATE_MAX_WORDS = 12
 _HEADING_MAX_WORDS = 15
 _HEADER_REACH = 20  # lines above the article searched for title/byline/date
 _FOOTER_REACH = 6  # lines below the article where byline/date/credit keep their role
+_SENTENCE_MIN_WORDS = 3
+_REPEAT_MIN_WORDS = 3  # a line printed again in the article run is a repeat, not new text
+_SENTENCE_END = frozenset(".!?…")
 _TERMINAL = frozenset(".!?\"”’»…'")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _HAS_DIGIT = re.compile(r"\d")
@@ -403,18 +406,23 @@ def _max_run(weights: list[float]) -> tuple[int, int]:
 
 _ENDS = _BOILERPLATE_RULES.ends | _ROLE_RULES.ends
 _END_MARKER_MIN_SHARE = 0.5  # share of the run's prose that must lie above an end marker
-_END_MARKER_MIN_PROSE = 150.0  # ... or this much prose (about words) above it
+_END_MARKER_MIN_PROSE = 150.0  # ... or this much prose (about words) above a comment thread
+_COMMENT_SIGNALS = frozenset({"date_line", "relative_time", "comment_header", "share_counter",
+                              "form_field", "article_end_marker", "byline"})
 
 
 def _cut_at_end_marker(weights: list[float], rules: list[str | None], lo: int, hi: int) -> int:
     """Cut the run [lo, hi] before the first end marker (comments, related lists) that has
-    most of the run's prose above it; comment threads are prose too, so density alone
-    runs on into them."""
+    most of the run's prose above it, or a fair amount of prose above it and a comment
+    thread below it (comment threads are prose too, so density alone runs on into them)."""
     total = sum(w for w in weights[lo:hi + 1] if w > 0)
     above = 0.0
     for k in range(lo, hi + 1):
-        if rules[k] in _ENDS and (above >= _END_MARKER_MIN_SHARE * total
-                                  or above >= _END_MARKER_MIN_PROSE):
+        if rules[k] in _ENDS and (
+            above >= _END_MARKER_MIN_SHARE * total
+            or (above >= _END_MARKER_MIN_PROSE
+                and sum(r in _COMMENT_SIGNALS for r in rules[k:k + 40]) >= 3)
+        ):
             return _max_run(weights[lo:k])[1] + lo if k > lo else hi
         above += max(weights[k], 0.0)
     return hi
@@ -422,18 +430,20 @@ def _cut_at_end_marker(weights: list[float], rules: list[str | None], lo: int, h
 
 def _title_score(text: str, n_words: int, distance: int, doc_text: str) -> float:
     """How much a line above the article looks like its headline."""
-    score = -0.25 * distance
+    score = -0.15 * distance
     if doc_text.count(text) >= 2:  # headlines recur in menus, breadcrumbs, related lists
         score += 2.0
-    if text[-1] == ".":
+    if text[-1] in ".:;,":
         score -= 3.0
     if 4 <= n_words <= 20:
         score += 1.0
     elif n_words < 3:
         score -= 2.0
+    if text.isupper():
+        score -= 1.0
     words = [w for w in text.split() if w[:1].isalpha()]
     if words and sum(w[0].isupper() for w in words) / len(words) >= 0.6:
-        score += 0.5
+        score += 1.5
     return score
 
 
@@ -484,6 +494,8 @@ def label_blocks(blocks: list[Block], doc_counts: list[int], doc_text: str) -> l
             weight = min(w, 80)
         elif w >= _LONG_LINE_WORDS and _is_prose_like(s):
             weight = min(w, 80) * 0.5
+        elif w >= _SENTENCE_MIN_WORDS and s[-1] in _SENTENCE_END and s[0].isupper():
+            weight = w * 0.5  # a short sentence: terse prose, not a menu item
         else:
             weight = -_SHORT_LINE_COST
         if template and rule is None:
@@ -500,17 +512,21 @@ def label_blocks(blocks: list[Block], doc_counts: list[int], doc_text: str) -> l
         lo, hi = scored[lo_s], scored[hi_s]
 
     # roles inside the article run
+    seen: set[str] = set()
     for i in range(n):
         b, rule = blocks[i], rules[i]
         if lo <= i <= hi:
             if rule is not None:
                 b.role, b.reason = _RULE_ROLE.get(rule, "boilerplate"), rule
+            elif stripped[i] in seen and n_words[i] >= _REPEAT_MIN_WORDS:
+                b.role, b.reason = "boilerplate", "repeated_in_document"
             elif doc_counts[i] >= _TEMPLATE_MIN_DOCS * 2 and n_words[i] <= _TEMPLATE_MAX_WORDS:
                 b.role, b.reason = "boilerplate", "template_line"
             elif n_words[i] <= _HEADING_MAX_WORDS and stripped[i][-1] not in ".,;":
                 b.role, b.reason = "heading", "heading_shape"
             else:
                 b.role, b.reason = "body", None
+            seen.add(stripped[i])
         else:
             near = lo - _HEADER_REACH <= i < lo or hi < i <= hi + _FOOTER_REACH
             role = _RULE_ROLE.get(rule, "boilerplate") if rule else "boilerplate"
@@ -526,47 +542,113 @@ def label_blocks(blocks: list[Block], doc_counts: list[int], doc_text: str) -> l
     # header: the lines above the first prose paragraph
     first_prose = next(
         (i for i in range(lo, hi + 1)
-         if blocks[i].role == "body" and n_words[i] >= _PROSE_MIN_WORDS), lo)
+         if blocks[i].role == "body" and n_words[i] >= _PROSE_MIN_WORDS
+         and stripped[i][-1] in _TERMINAL), lo)
     later_body = "\n".join(stripped[i] for i in range(first_prose, hi + 1)
                            if blocks[i].role == "body")
-    title_at, title_score = -1, float("-inf")
-    distance = 0
-    for i in range(first_prose - 1, max(-1, lo - _HEADER_REACH - 1), -1):
-        s = stripped[i]
-        if not s:
-            continue
-        distance += 1
-        if rules[i] is not None and rules[i] != "heading_shape":
-            continue
-        if n_words[i] >= 6 and s.rstrip(".") in later_body:
-            blocks[i].role, blocks[i].reason = "boilerplate", "standfirst_repeated"
-            continue
-        if n_words[i] > 30 or len(s) > 250:
-            continue
-        score = _title_score(s, n_words[i], distance, doc_text)
-        if score > title_score:
-            title_at, title_score = i, score
+    title_at = _pick_title(blocks, stripped, n_words, rules, lo, first_prose, later_body,
+                           doc_text)
     if title_at >= 0:
         blocks[title_at].role, blocks[title_at].reason = "title", "title_above_article"
         for i in range(title_at + 1, first_prose):
             if blocks[i].role in ("heading", "body"):
                 blocks[i].role, blocks[i].reason = "boilerplate", "header_line"
+    title_block = blocks[title_at] if title_at >= 0 else None
+    blocks = _split_dateline(blocks, lo, hi)
+    if title_block is not None:
+        blocks = _split_site_suffix(blocks, title_block, doc_text)
+    return blocks
 
-    # dateline prefix of the first paragraph
-    first_body = next((i for i in range(lo, hi + 1) if blocks[i].role == "body"), -1)
-    if first_body < 0:
-        return blocks
-    b = blocks[first_body]
-    cut = _dateline_split(b.text)
-    if not cut:
-        return blocks
-    prefix = Block(position=0, line=b.line, text=b.text[:cut], role="dateline",
-                   reason="dateline_prefix")
-    b.text = b.text[cut:]
-    out = [*blocks[:first_body], prefix, *blocks[first_body:]]
+
+def _split_at(blocks: list[Block], i: int, cut: int, head: tuple[str, str | None],
+              tail: tuple[str, str | None]) -> list[Block]:
+    """Split block i at `cut` into two blocks of the same line with the given roles."""
+    b = blocks[i]
+    first = Block(position=0, line=b.line, text=b.text[:cut], role=head[0], reason=head[1])
+    second = Block(position=0, line=b.line, text=b.text[cut:], role=tail[0], reason=tail[1])
+    out = [*blocks[:i], first, second, *blocks[i + 1:]]
     for pos, blk in enumerate(out):
         blk.position = pos
     return out
+
+
+def _split_dateline(blocks: list[Block], lo: int, hi: int) -> list[Block]:
+    """Split a dateline prefix ("SOCHI, Russia (AFP) - ") off the first paragraph."""
+    first_body = next((i for i in range(lo, hi + 1) if blocks[i].role == "body"), -1)
+    if first_body < 0:
+        return blocks
+    cut = _dateline_split(blocks[first_body].text)
+    if not cut:
+        return blocks
+    return _split_at(blocks, first_body, cut, ("dateline", "dateline_prefix"), ("body", None))
+
+
+_SITE_SUFFIX = re.compile(r"\s+(?:\||[-–—]|::|·|•)\s+([^|–—·•]{2,60})$")
+_SITE_SUFFIX_MAX_WORDS = 5
+
+
+def _split_site_suffix(blocks: list[Block], title: Block, doc_text: str) -> list[Block]:
+    """"Headline | Site Name" (a page title): split the site name off the headline when it
+    is short and the site name is printed elsewhere on the page, or set off by a bar."""
+    m = _SITE_SUFFIX.search(title.text)
+    if not m or len(title.text[:m.start()].split()) < 3:
+        return blocks
+    site = m.group(1).strip()
+    if len(site.split()) > _SITE_SUFFIX_MAX_WORDS:
+        return blocks
+    if "|" not in m.group(0) and doc_text.count(site) < 2:
+        return blocks
+    i = next(k for k, b in enumerate(blocks) if b is title)
+    return _split_at(blocks, i, m.start(), ("title", title.reason),
+                     ("boilerplate", "title_site_suffix"))
+
+
+def _pick_title(blocks: list[Block], stripped: list[str], n_words: list[int],
+                rules: list[str | None], lo: int, first_prose: int, later_body: str,
+                doc_text: str) -> int:
+    """Index of the headline among the lines above the article's first paragraph (or that
+    paragraph itself when it is headline-shaped), -1 if none looks like one. Marks a
+    standfirst that the body repeats on the way."""
+    best_at, best_score = -1, float("-inf")
+    distance = 0
+    below_is_meta = False
+    for i in range(first_prose, max(-1, lo - _HEADER_REACH - 1), -1):
+        s = stripped[i]
+        if not s:
+            continue
+        role = _RULE_ROLE.get(rules[i], "boilerplate") if rules[i] else None
+        is_meta = role in ("byline", "date") or _looks_like_meta(s, n_words[i])
+        if i == first_prose:
+            if s[-1] in ".,;:" or n_words[i] > 25 or first_prose + 1 >= len(blocks):
+                below_is_meta = is_meta
+                continue
+        else:
+            distance += 1
+        if rules[i] is not None or is_meta:
+            below_is_meta = is_meta
+            continue
+        if i < first_prose and n_words[i] >= 6 and s.rstrip(".") in later_body:
+            blocks[i].role, blocks[i].reason = "boilerplate", "standfirst_repeated"
+            continue
+        if n_words[i] <= 30 and len(s) <= 250:
+            score = _title_score(s, n_words[i], distance, doc_text) + 2.0 * below_is_meta
+            if score > best_score:
+                best_at, best_score = i, score
+        below_is_meta = False
+    return best_at
+
+
+_BY_NAME = re.compile(r"\b(?:by|By|BY)\s+[A-Z]")
+
+
+def _looks_like_meta(text: str, n_words: int) -> bool:
+    """A short line that carries a date or an author ("May 3, 2017 By Erin Spain 4 Comments"):
+    header furniture, not a headline."""
+    if n_words > 16:
+        return False
+    if _BY_NAME.search(text):
+        return True
+    return bool(_header is not None and _HAS_DIGIT.search(text) and _header.find_dates(text))
 
 
 def label_batch(docs: list[Document], stats: LineStats) -> None:

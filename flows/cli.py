@@ -79,7 +79,8 @@ def run(
     from flows.publish import OutputLocked
 
     try:
-        result = newsprep_flow([str(p) for p in inputs], str(output), batch_size)
+        result = newsprep_flow([str(p) for p in inputs], str(output), batch_size,
+                               show_progress=sys.stderr.isatty())
     except OutputLocked as e:
         raise _fail(str(e)) from None
     except Exception as e:  # one line for the user; Prefect has logged the traceback
@@ -105,6 +106,47 @@ def explain(
         print(explain_document(output, doc_id))
     except LookupError as e:
         raise _fail(str(e)) from None
+
+
+@app.command()
+def versions(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output root.")] = Path(
+        "output"
+    ),
+) -> None:
+    """List the published versions with their counts (* marks LATEST)."""
+    from flows.report import versions_summary
+
+    rows = versions_summary(output)
+    if not rows:
+        raise _fail(f"no published version under {output}")
+    print(f"  {'version':<16} {'created':<26} {'inputs':>8} {'articles':>9} {'rejects':>8} "
+          f"{'clusters':>9}")
+    for r in rows:
+        print(f"{'*' if r['latest'] else ' '} {r['version']:<16} {r['created'] or '':<26} "
+              f"{r['inputs']:>8} {r['articles']:>9} {r['rejects']:>8} {r['clusters']:>9}")
+
+
+@app.command()
+def diff(
+    a: Annotated[str, typer.Argument(help="Older version, e.g. v0001 or version=v0001.")],
+    b: Annotated[str, typer.Argument(help="Newer version.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output root.")] = Path(
+        "output"
+    ),
+) -> None:
+    """Articles added, removed and changed between two versions (by source_path)."""
+    from flows.report import diff_versions
+
+    try:
+        d = diff_versions(output, a, b)
+    except LookupError as e:
+        raise _fail(str(e)) from None
+    print(f"added {d['added']}  removed {d['removed']}  changed {d['changed']}  "
+          f"unchanged {d['unchanged']}")
+    for kind in ("added", "removed", "changed"):
+        for path in d["examples"][kind]:
+            print(f"  {kind:<8} {path}")
 
 
 @app.command()

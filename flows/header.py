@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 RULES_DIR = Path(__file__).parent / "rules"
+_CACHE = 1 << 14  # recognisers are cached by line text: page furniture repeats across pages
 
 # ------------------------------------------------------------------------------------------
 # Agencies (rules/agencies.toml)
@@ -183,6 +184,12 @@ def find_dates(text: str) -> list[ParsedDate]:
     """Every date expression in `text`, left to right, without overlaps."""
     if not _DIGIT.search(text):
         return []  # every pattern needs a digit: most lines are skipped here cheaply
+    return list(_find_dates(text))
+
+
+@lru_cache(maxsize=8192)
+def _find_dates(text: str) -> tuple[ParsedDate, ...]:
+    """find_dates, cached: header lines are parsed by several recognisers in a row."""
     found: list[ParsedDate] = []
     taken: list[tuple[int, int]] = []
     for kind, pat in _DATE_PATTERNS:
@@ -193,7 +200,7 @@ def find_dates(text: str) -> list[ParsedDate]:
             if pd is not None:
                 found.append(pd)
                 taken.append((m.start(), m.end()))
-    return sorted(found, key=lambda p: p.start)
+    return tuple(sorted(found, key=lambda p: p.start))
 
 
 # words that may surround a date on a line that is "just a date"
@@ -209,6 +216,7 @@ _DATE_LINE_FILLER = re.compile(
 )
 
 
+@lru_cache(maxsize=_CACHE)
 def parse_date_line(text: str) -> ParsedDate | None:
     """The date of a line that is essentially a date ("Updated: 2015-05-14 07:44",
     "Wednesday, May 13th 2015", "Published 3 May 2021, 10:00 GMT"); None otherwise.
@@ -270,6 +278,7 @@ def looks_like_person(name: str) -> bool:
     return not n.isupper() or len(words) >= 2
 
 
+@lru_cache(maxsize=_CACHE)
 def is_byline(text: str) -> bool:
     """A line that credits the writer: "By Jane Doe", "Von Max Muster", "Author: X",
     "By Agencies", or a bare list of two or more names ("Jo Biddle with Anna Smolchenko")."""
@@ -311,6 +320,7 @@ def split_names(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=_CACHE)
 def parse_byline(text: str) -> Byline:
     """Authors, outlet and agencies of a byline line (see `is_byline`)."""
     s = text.strip()
@@ -376,6 +386,7 @@ def _caps_ok(place: str) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
+@lru_cache(maxsize=_CACHE)
 def parse_dateline(paragraph: str) -> Dateline | None:
     """The dateline prefix at the start of a paragraph, or None."""
     for pat in _DATELINE_RES:
@@ -437,6 +448,7 @@ _CREDIT_SEP = re.compile(r"\s*(?:[-–—/,;|+&]|\band\b|\bund\b|\bet\b|\by\b)\s
 _PHOTO = re.compile(r"(?i)\b(?:photo|photos|picture|image|foto|bild|credit|getty|file)\b")
 
 
+@lru_cache(maxsize=_CACHE)
 def is_photo_credit(text: str) -> bool:
     """"PHOTO: REUTERS", "Photo by X/AFP": a credit for an image, not for the story."""
     return bool(_PHOTO.search(text)) and len(text) < 200 and bool(find_agencies(text) or
@@ -446,12 +458,20 @@ def is_photo_credit(text: str) -> bool:
 def credit_agencies(text: str) -> list[str] | None:
     """Agencies credited by a line that is only a credit ("AFP - AP" -> ["AFP", "AP"],
     "By Agencies" -> []); None when the line is not a credit line."""
+    found = _credit_agencies(text)
+    return None if found is None else list(found)
+
+
+@lru_cache(maxsize=_CACHE)
+def _credit_agencies(text: str) -> tuple[str, ...] | None:
+    if len(text) > 100:
+        return None
     s = text.strip().strip("()[]").strip()
     s = re.sub(r"^[-–—\s]+|[-–—\s.]+$", "", s).strip("()[] ")
     if not s or len(s) > 80 or _PHOTO.search(s):
         return None
     if _CREDIT_GENERIC.match(s):
-        return []
+        return ()
     s = _CREDIT_LEAD.sub("", s)
     parts = [p.strip(" ()[].") for p in _CREDIT_SEP.split(s)]
     parts = [p for p in parts if p]
@@ -464,7 +484,7 @@ def credit_agencies(text: str) -> list[str] | None:
             return None
         if canon and canon not in out:
             out.append(canon)
-    return out
+    return tuple(out)
 
 
 def is_credit_line(text: str) -> bool:
@@ -510,6 +530,7 @@ def _pick_published(text: str, dates: list[ParsedDate]) -> ParsedDate:
     return (unlabelled or dates)[0]
 
 
+@lru_cache(maxsize=_CACHE)
 def parse_meta_line(text: str) -> MetaLine | None:
     """A short line holding a full date plus names, labels or counts ("Susan December 9,
     2024 0 Comments", "By: X | December 16, 2025 | Categories"); None for prose."""

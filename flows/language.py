@@ -22,8 +22,8 @@ from langdetect.utils.ngram import NGram
 
 from flows.model import Document
 
-SAMPLE_CHARS = 500  # body characters given to langdetect
-PARA_SAMPLE_CHARS = 200  # per paragraph, for the mixed-language check
+SAMPLE_CHARS = 400  # body characters given to langdetect
+PARA_SAMPLE_CHARS = 150  # per paragraph, for the mixed-language check
 MIXED_MIN_PARAS = 2
 CHUNK = 16  # samples scored per numpy pass (keeps the gathered rows in cache)
 MIXED_SHARE = 1.0  # paragraphs in another language (of those checked) that make a doc mixed

@@ -58,7 +58,7 @@ def registry() -> Registry:
             by_alias[a] = name
         for d in o.get("domains", []):
             by_domain[d.lower()] = name
-        phrases += [(_fold(p), name) for p in o.get("phrases", [])]
+        phrases += [(_fold(" ".join(p.split())), name) for p in o.get("phrases", [])]
         marks += [(m, name) for m in o.get("dateline_marks", [])]
     folded = {_fold(k): v for k, v in by_alias.items() if len(k) > 3}
     repost = tuple(_fold(p) for p in data.get("repost", {}).get("phrases", []))
@@ -66,7 +66,8 @@ def registry() -> Registry:
 
 
 def _fold(s: str) -> str:
-    return " ".join(s.replace("’", "'").casefold().split())
+    """Case- and apostrophe-insensitive form for phrase matching (cheap on whole pages)."""
+    return s.lower().replace("’", "'")
 
 
 def canonical_outlet(name: str) -> str:
@@ -122,18 +123,28 @@ def _clean_name(name: str) -> str | None:
     return n
 
 
+_RIGHTS_HINTS = ("©", "opyright", "OPYRIGHT", "(c)", "(C)", "ights reserved", "IGHTS RESERVED")
+
+
 def copyright_names(text: str) -> list[str]:
-    """Rights holders of copyright lines: "© 2025 Example Media. All rights reserved"."""
+    """Rights holders of copyright lines: "© 2025 Example Media. All rights reserved".
+
+    A cheap case-sensitive scan finds the few candidate lines; the full pattern runs on
+    those only (it is slow over a whole page)."""
     out: list[str] = []
-    for m in _COPYRIGHT.finditer(text):
-        n = _clean_name(m.group("name"))
-        if n:
-            out.append(n)
-    if not out:
-        for m2 in _RIGHTS.finditer(text):
-            n = _clean_name(m2.group("name"))
-            if n:
-                out.append(n)
+    starts: set[int] = set()
+    for hint in _RIGHTS_HINTS:
+        at = text.find(hint)
+        while at >= 0:
+            starts.add(text.rfind("\n", 0, at) + 1)
+            at = text.find(hint, at + 1)
+    for start in sorted(starts):
+        end = text.find("\n", start)
+        line = text[start : end if end >= 0 else len(text)]
+        names = [n for m in _COPYRIGHT.finditer(line) if (n := _clean_name(m.group("name")))]
+        if not names:
+            names = [n for m in _RIGHTS.finditer(line) if (n := _clean_name(m.group("name")))]
+        out += names
     return out
 
 
@@ -162,6 +173,7 @@ class _View:
     last_body: int
     title_at: int
     zone: list[int] = field(default_factory=list)
+    by_role: dict[str, list[int]] = field(default_factory=dict)
 
     def near_header(self, i: int) -> bool:
         lo = min(self.title_at if self.title_at >= 0 else self.first_body, self.first_body)
@@ -174,11 +186,14 @@ class _View:
 
 
 def _view(blocks: list[Block]) -> _View:
-    body = [i for i, b in enumerate(blocks) if b.role in BODY_ROLES]
-    title = next((i for i, b in enumerate(blocks) if b.role == "title"), -1)
+    by_role: dict[str, list[int]] = {}
+    for i, b in enumerate(blocks):
+        by_role.setdefault(b.role, []).append(i)
+    body = sorted(by_role.get("body", []) + by_role.get("heading", []))
+    title = by_role.get("title", [-1])[0]
     first = body[0] if body else (title + 1 if title >= 0 else 0)
     last = body[-1] if body else first
-    v = _View(blocks, first, last, title)
+    v = _View(blocks, first, last, title, by_role=by_role)
     v.zone = _zone(v)
     return v
 
@@ -193,8 +208,9 @@ def extract(doc: Document) -> None:
     """Fill title, outlet, agencies, authors, date fields and dateline of one document."""
     v = _view(doc.blocks)
     dl = _dateline(v)
-    _set_title_and_outlet(doc, v, dl)
-    doc.agencies = _agencies(v, dl, copyright_names(doc.text))
+    rights = copyright_names(doc.text)
+    _set_title_and_outlet(doc, v, dl, rights)
+    doc.agencies = _agencies(v, dl, rights)
     doc.authors = _authors(v, dl)
     when = _date(v, dl)
     if when is not None:
@@ -233,39 +249,39 @@ def _title_block(v: _View) -> Block | None:
     return v.blocks[v.title_at] if v.title_at >= 0 else None
 
 
-def _set_title_and_outlet(doc: Document, v: _View, dl: header.Dateline | None) -> None:
+def _set_title_and_outlet(doc: Document, v: _View, dl: header.Dateline | None,
+                          rights: list[str]) -> None:
     tb = _title_block(v)
     raw = (tb.text if tb else None) or doc.given_title
     raw = " ".join(raw.split()) if raw else None
     title, suffix = raw, None
     if raw:
         head, tail, sep = split_title_suffix(raw)
-        if tail and (sep.strip() in ("|", "||", "::") or _known_outlet(tail, doc)):
+        if tail and (sep.strip() in ("|", "||", "::") or _known_outlet(tail, rights)):
             title, suffix = head, tail
     doc.title = title or None
-    doc.outlet = _outlet(doc, v, dl, suffix, title)
+    doc.outlet = _outlet(doc, v, dl, suffix, title, rights)
 
 
-def _known_outlet(name: str, doc: Document) -> bool:
+def _known_outlet(name: str, rights: list[str]) -> bool:
     """A title suffix is an outlet if the registry knows it or the text's footer says so."""
     if canonical_outlet(name) != name or registry().by_alias.get(name):
         return True
     folded = _fold(name)
-    return any(_fold(n) == folded for n in copyright_names(doc.text))
+    return any(_fold(n) == folded for n in rights)
 
 
 def _outlet(doc: Document, v: _View, dl: header.Dateline | None, suffix: str | None,
-            title: str | None) -> str | None:
+            title: str | None, rights: list[str]) -> str | None:
     reg = registry()
     text = _fold(doc.text or "\n".join(b.text for b in v.blocks))
     for phrase, name in reg.phrases:
         if phrase in text:
             return name
-    for b in v.blocks:
-        if b.role == "byline":
-            by = header.parse_byline(b.text)
-            if by.outlet and not header.find_dates(by.outlet):
-                return canonical_outlet(by.outlet)
+    for i in v.by_role.get("byline", []):
+        by = header.parse_byline(v.blocks[i].text)
+        if by.outlet and not header.find_dates(by.outlet):
+            return canonical_outlet(by.outlet)
     if dl is not None and dl.marks:
         reposted = any(p in text for p in reg.repost_phrases)
         for mark, name in reg.dateline_marks:
@@ -276,7 +292,7 @@ def _outlet(doc: Document, v: _View, dl: header.Dateline | None, suffix: str | N
         return by_url
     if suffix:
         return canonical_outlet(suffix)
-    names = Counter(copyright_names(doc.text))
+    names = Counter(rights)
     if names:
         return canonical_outlet(names.most_common(1)[0][0])
     return _suffix_elsewhere(doc.text, title)
@@ -305,11 +321,10 @@ def _agencies(v: _View, dl: header.Dateline | None, rights: list[str]) -> list[s
     def add(names: list[str] | tuple[str, ...]) -> None:
         out.extend(n for n in names if n not in out)
 
-    zone = set(v.zone)
-    for i, b in enumerate(v.blocks):
-        if b.role in BODY_ROLES or b.role == "caption":
-            continue
-        if b.role not in ("credit", "byline") and i not in zone:
+    todo = set(v.zone) | set(v.by_role.get("credit", [])) | set(v.by_role.get("byline", []))
+    for i in sorted(todo):
+        b = v.blocks[i]
+        if b.role in BODY_ROLES or b.role == "caption" or len(b.text) > 200:
             continue
         if header.is_photo_credit(b.text):
             continue
@@ -341,9 +356,8 @@ def _meta_candidate(b: Block) -> bool:
 
 def _authors(v: _View, dl: header.Dateline | None) -> list[str]:
     out: list[str] = []
-    for b in v.blocks:
-        if b.role == "byline":
-            out += [n for n in header.parse_byline(b.text).authors if n not in out]
+    for i in v.by_role.get("byline", []):
+        out += [n for n in header.parse_byline(v.blocks[i].text).authors if n not in out]
     if dl is not None:
         out += [n for n in dl.authors if n not in out]
     if out:
@@ -380,7 +394,7 @@ def _date(v: _View, dl: header.Dateline | None) -> ParsedDate | None:
         return dl.date
     anchor = v.first_body
     dated = [(abs(i - anchor), header.parse_date_line(b.text) or _first_dated(b.text))
-             for i, b in enumerate(v.blocks) if b.role == "date"]
+             for i in v.by_role.get("date", []) if (b := v.blocks[i])]
     dated = [(d, p) for d, p in dated if p is not None]
     if dated:
         return min(dated, key=lambda x: x[0])[1]

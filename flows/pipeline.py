@@ -16,6 +16,7 @@ from __future__ import annotations
 import pickle
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -26,8 +27,10 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import blocks, language, metadata, read, repair, syndication
+from flows.card import dataset_card
 from flows.model import Document, Reject
-from flows.publish import Staging, base_manifest, input_digest, output_lock
+from flows.publish import Staging, base_manifest, input_digest, latest_version, output_lock
+from flows.report import article_keys, diff_keys
 from flows.tables import articles_table, blocks_table, rejects_table
 
 Call = Callable[..., object]
@@ -240,16 +243,20 @@ def _run_locked(inputs, staging: Staging, config: RunConfig, call: Call, tick) -
 
     # pass 3: final rows
     counts: Counter = Counter()
+    rules: Counter = Counter()
     cluster_facts = []  # doc_id, outlet, published_date: what the clusters table needs
+    path_ids = []  # source_path, doc_id: what the change report needs
     for index in batches:
         arts, blks = call(finish_batch, staging.work, index, assignments, meta_final, pass_stats)
         staging.write("articles", arts)
         staging.write("blocks", blks)
         cluster_facts.append(arts.select(["doc_id", "outlet", "published_date"]))
+        path_ids.append(arts.select(["source_path", "doc_id"]))
         counts["articles"] += arts.num_rows
         counts["blocks"] += blks.num_rows
         for role, n in Counter(blks["role"].to_pylist()).items():
             counts[f"role:{role}"] += n
+        rules.update(r for r in blks["reason"].to_pylist() if r)
         tick("write", arts.num_rows)
     staging.write("rejects", rejects_table(rejects))
     clusters = _clusters(assign, cluster_facts)
@@ -273,9 +280,17 @@ def _run_locked(inputs, staging: Staging, config: RunConfig, call: Call, tick) -
         "clusters": clusters.num_rows,
         "multi_copy_clusters": len(multi),
         "duplicates": sum(multi) - len(multi),
+        "cluster_sizes": {str(k): v for k, v in sorted(Counter(clusters["size"].to_pylist())
+                                                           .items())},
+        "top_rules": dict(rules.most_common(10)),
     }
-    from flows.card import dataset_card
-
+    parent = latest_version(staging.root)
+    if parent:
+        new_keys = {}
+        for facts in path_ids:
+            new_keys.update(zip(facts["source_path"].to_pylist(), facts["doc_id"].to_pylist(),
+                                strict=True))
+        manifest["changes"] = diff_keys(article_keys(staging.root / parent), new_keys)
     version = staging.publish(manifest, dataset_card(manifest))
     return RunResult(version=version, output=staging.root, counts=manifest["counts"])
 
@@ -323,13 +338,63 @@ def _task_call() -> Call:
 
 @flow(name="newsprep", log_prints=False)
 def newsprep_flow(
-    inputs: list[str] | None = None, output: str = "output", batch_size: int = 1000
+    inputs: list[str] | None = None,
+    output: str = "output",
+    batch_size: int = 1000,
+    show_progress: bool = False,
 ) -> dict:
     """Clean, label, enrich and deduplicate `inputs`; publish a new version under `output`."""
-    result = run(
-        [Path(p) for p in (inputs or ["seeds"])],
-        Path(output),
-        RunConfig(batch_size=batch_size),
-        call=_task_call(),
-    )
+    with _progress(show_progress) as tick:
+        result = run(
+            [Path(p) for p in (inputs or ["seeds"])],
+            Path(output),
+            RunConfig(batch_size=batch_size),
+            call=_task_call(),
+            progress=tick,
+        )
+    _artifacts(result)
     return {"version": result.version, **result.counts}
+
+
+@contextmanager
+def _progress(enabled: bool):
+    """A live count of documents per stage on stderr (only for an interactive terminal)."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                  TextColumn("{task.completed} docs"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, object] = {}
+
+        def tick(stage: str, n: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=None)
+            bar.advance(tasks[stage], n)
+
+        yield tick
+
+
+def _artifacts(result: RunResult) -> None:
+    """Leave the run's summary in Prefect: a Markdown report and a table of counts."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    c = result.counts
+    lines = [f"# newsprep run: {result.version}", "",
+             f"- inputs {c['inputs']}, articles {c['articles']}, rejects {c['rejects']}",
+             f"- clusters {c['clusters']} ({c['multi_copy_clusters']} with several copies, "
+             f"{c['duplicates']} duplicate copies)", "", "## Rejects by reason", ""]
+    lines += [f"- {k}: {v}" for k, v in c["rejects_by_reason"].items()] or ["- none"]
+    lines += ["", "## Top boilerplate rules", ""]
+    lines += [f"- {k}: {v}" for k, v in c["top_rules"].items()] or ["- none"]
+    lines += ["", "## Cluster sizes", ""]
+    lines += [f"- {k} copies: {v} clusters" for k, v in c["cluster_sizes"].items()]
+    create_markdown_artifact("\n".join(lines), key="newsprep-summary",
+                             description=f"newsprep {result.version}")
+    create_table_artifact(
+        [{"count": k, "value": v} for k, v in c.items() if isinstance(v, int)],
+        key="newsprep-counts", description=f"newsprep {result.version} counts",
+    )

@@ -51,3 +51,51 @@ def explain_document(output: Path, key: str, width: int = 90) -> str:
         lines.append(f"{b['position']:>4} {b['line']:>4}  {b['role']:<11} "
                      f"{b['reason'] or '':<24} {text}")
     return "\n".join(lines)
+
+
+def article_keys(version_dir: Path) -> dict[str, str]:
+    """source_path -> doc_id of one version's articles (two small columns only)."""
+    t = ds.dataset(version_dir / "articles.parquet").to_table(columns=["source_path", "doc_id"])
+    return dict(zip(t["source_path"].to_pylist(), t["doc_id"].to_pylist(), strict=True))
+
+
+def diff_keys(old: dict[str, str], new: dict[str, str], examples: int = 20) -> dict:
+    """Articles added, removed and changed (same source_path, other bytes) between two runs."""
+    added = sorted(new.keys() - old.keys())
+    removed = sorted(old.keys() - new.keys())
+    changed = sorted(p for p in new.keys() & old.keys() if new[p] != old[p])
+    return {
+        "added": len(added), "removed": len(removed), "changed": len(changed),
+        "unchanged": len(new.keys() & old.keys()) - len(changed),
+        "examples": {"added": added[:examples], "removed": removed[:examples],
+                     "changed": changed[:examples]},
+    }
+
+
+def diff_versions(output: Path, a: str, b: str) -> dict:
+    """What changed from version `a` to version `b` (names as in `newsprep versions`)."""
+    dirs = []
+    for name in (a, b):
+        name = name if name.startswith("version=") else f"version={name}"
+        if not (output / name / "articles.parquet").exists():
+            raise LookupError(f"no version {name} under {output}")
+        dirs.append(output / name)
+    return diff_keys(article_keys(dirs[0]), article_keys(dirs[1]))
+
+
+def versions_summary(output: Path) -> list[dict]:
+    """One row per published version: name, created, counts, and which one is LATEST."""
+    import json
+
+    from flows.publish import list_versions
+
+    latest = latest_version(output)
+    rows = []
+    for name in list_versions(output):
+        m = json.loads((output / name / "manifest.json").read_text(encoding="utf-8"))
+        c = m.get("counts", {})
+        rows.append({"version": name, "created": m.get("created"), "latest": name == latest,
+                     "inputs": c.get("inputs"), "articles": c.get("articles"),
+                     "rejects": c.get("rejects"), "clusters": c.get("clusters"),
+                     "parent": m.get("parent_version")})
+    return rows

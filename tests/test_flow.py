@@ -15,7 +15,8 @@ runner = CliRunner()
 
 
 def test_flow_runs_as_prefect_flow(prefect_harness, tmp_path):
-    from prefect import get_client  # noqa: F401  (the harness provides the API)
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
     from flows.pipeline import newsprep_flow
 
@@ -26,6 +27,16 @@ def test_flow_runs_as_prefect_flow(prefect_harness, tmp_path):
     assert result["version"] == "version=v0001"
     assert result["articles"] == 5
     assert pq.read_table(out / latest_version(out) / "articles.parquet").num_rows == 5
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs()
+        summary = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["newsprep-summary"]))
+        )
+    # one task run per batch and step (3 batches of 2 docs), never one per document
+    run_id = state.state_details.flow_run_id
+    names = [r.name.rsplit("-", 1)[0] for r in runs if r.flow_run_id == run_id]
+    assert names.count("prepare-batch") == 3 and names.count("finish-batch") == 3
+    assert summary and "rejects by reason" in summary[0].data.lower()
 
 
 def test_cli_run_then_explain(prefect_harness, tmp_path):
