@@ -159,8 +159,11 @@ def pairwise(gold: list[str], pred: list[str]) -> dict:
     pp = sum(c2(v) for v in Counter(pred).values())
     gp = sum(c2(v) for v in Counter(gold).values())
     p, r = both / pp if pp else 0.0, both / gp if gp else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4),
-            "f1": round(2 * p * r / (p + r), 4) if p and r else 0.0}
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(2 * p * r / (p + r), 4) if p and r else 0.0,
+    }
 
 
 def main() -> None:
@@ -172,7 +175,10 @@ def main() -> None:
 
     gold = load_devset(args.devset)
     paragraphs = [
-        p for g in gold if g["track"] != "synd" for p in (g["body"] or "").split("\n")
+        p
+        for g in gold
+        if g["track"] != "synd"
+        for p in (g["body"] or "").split("\n")
         if len(p.split()) >= 8 and len(p) <= 800  # no giant paragraph swallowing a doc
     ]
     docs, truth = synthetic(paragraphs, args.docs)
@@ -182,9 +188,11 @@ def main() -> None:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     per_doc = sigs.nbytes / len(docs)
     print(f"synthetic: {len(docs)} docs, mean body {mean_kb:.2f} KB")
-    print(f"newsprep: {len(docs) / dt:,.0f} docs/s ({dt:.2f} s signatures+cluster), "
-          f"peak RSS {rss_mb:,.0f} MB, signature table {per_doc:.0f} B/doc "
-          f"= {per_doc * 1e6 / 2**30:.2f} GiB per 1M docs")
+    print(
+        f"newsprep: {len(docs) / dt:,.0f} docs/s ({dt:.2f} s signatures+cluster), "
+        f"peak RSS {rss_mb:,.0f} MB, signature table {per_doc:.0f} B/doc "
+        f"= {per_doc * 1e6 / 2**30:.2f} GiB per 1M docs"
+    )
     print("newsprep  quality (synthetic):", pairwise(truth, pred))
     nb = min(args.baseline_docs, len(docs))
     p_ours, dt_ours, _ = ours(docs[:nb])

@@ -48,8 +48,26 @@ class _ContainsRule:
     name: str
     role: str
     max_words: int
-    regex: re.Pattern[str]
-    triggers: tuple[frozenset[str], tuple[str, ...]]  # words, marks; both empty = always try
+    phrases: re.Pattern[str] | None  # literal phrases, matched on the casefolded line
+    phrase_words: frozenset[str]  # a phrase's longest word must be in the line to try them
+    patterns: re.Pattern[str] | None
+    pattern_triggers: frozenset[str]  # words one of which must be in the line; empty = always
+    pattern_marks: tuple[str, ...]  # non-word triggers ("©", "|")
+
+    def search(self, stripped: str, folded: str, words: set[str] | None) -> bool:
+        """Whether the rule matches; `words` is None when the line cannot be split into
+        words (CJK), and then every regex is tried."""
+        phrase_hit = words is None or not self.phrase_words.isdisjoint(words)
+        if self.phrases is not None and phrase_hit and self.phrases.search(folded):
+            return True
+        if self.patterns is None:
+            return False
+        guarded = words is not None and (self.pattern_triggers or self.pattern_marks)
+        if guarded and self.pattern_triggers.isdisjoint(words) and not any(
+            m in stripped for m in self.pattern_marks
+        ):
+            return False
+        return self.patterns.search(stripped) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,23 +93,10 @@ class RuleSet:
                 m = self.tokens.fullmatch(stripped)
                 if m:
                     return m.lastgroup
-        words: set[str] | None = None
+        folded = stripped.casefold()
+        words = None if _CJK.search(stripped) else set(_WORD.findall(folded))
         for rule in self.contains:
-            if n_words > rule.max_words:
-                continue
-            trigger_words, trigger_marks = rule.triggers
-            if trigger_words or trigger_marks:
-                if words is None:
-                    # CJK is written without spaces: no word test, every regex is tried
-                    words = set(_WORD.findall(stripped.casefold())) if not _CJK.search(
-                        stripped) else set()
-                if not words:
-                    pass
-                elif trigger_words.isdisjoint(words) and not any(
-                    m in stripped for m in trigger_marks
-                ):
-                    continue
-            if rule.regex.search(stripped):
+            if n_words <= rule.max_words and rule.search(stripped, folded, words):
                 return rule.name
         return None
 
@@ -110,22 +115,27 @@ _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
-def _triggers(rule: dict) -> tuple[frozenset[str], tuple[str, ...]]:
-    """Words (and non-word marks such as "©") one of which a line must contain before the
-    rule's regex is tried: a cheap set test that spares the regex on most prose lines.
-    Phrases trigger on their longest word; patterns name theirs in `triggers`, and a pattern
-    rule without them is always tried."""
-    if rule.get("patterns") and not rule.get("triggers"):
-        return frozenset(), ()
-    words = {max(_WORD.findall(p.casefold()), key=len) for p in rule.get("phrases", [])
-             if _WORD.search(p)}
-    marks = []
+def _contains_rule(rule: dict) -> _ContainsRule:
+    """Compile a "contains" rule: phrases as one casefolded literal regex guarded by their
+    longest words, patterns as one regex guarded by `triggers` (a cheap set test that spares
+    the regexes on most prose lines; a pattern rule without triggers is always tried)."""
+    phrases = sorted((p.casefold() for p in rule.get("phrases", [])), key=len, reverse=True)
+    phrase_words = {max(_WORD.findall(p), key=len) for p in phrases if _WORD.search(p)}
+    words, marks = set(), []
     for t in rule.get("triggers", []):
         if _WORD.fullmatch(t):
             words.add(t.casefold())
         else:
             marks.append(t)
-    return frozenset(words), tuple(marks)
+    flags = 0 if rule.get("case_sensitive") else re.IGNORECASE
+    patterns = rule.get("patterns", [])
+    return _ContainsRule(
+        name=rule["name"], role=rule["role"], max_words=rule.get("max_words", 40),
+        phrases=re.compile("|".join(_phrase_regex(p) for p in phrases)) if phrases else None,
+        phrase_words=frozenset(phrase_words),
+        patterns=re.compile("|".join(patterns), flags) if patterns else None,
+        pattern_triggers=frozenset(words), pattern_marks=tuple(marks),
+    )
 
 
 def _alternatives(rule: dict) -> str:
@@ -162,11 +172,7 @@ def load_rules(paths: Iterable[Path]) -> RuleSet:
                     sep = r"[\W\d_]*"
                     token_alts.append(f"(?P<{name}>{sep}(?:{alts}(?!\\w){sep})+)")
                 elif kind == "contains":
-                    flags = 0 if rule.get("case_sensitive") else re.IGNORECASE
-                    contains.append(
-                        _ContainsRule(name, rule["role"], rule.get("max_words", 40),
-                                      re.compile(alts, flags), _triggers(rule))
-                    )
+                    contains.append(_contains_rule(rule))
                 elif kind == "prefix":
                     prefix.append((name, re.compile(alts)))
                 else:
@@ -339,6 +345,7 @@ _SENTENCE_END = frozenset(".!?…")
 _TERMINAL = frozenset(".!?\"”’»…'")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _HAS_DIGIT = re.compile(r"\d")
+_CODE_CHARS = re.compile(r"[{};=<>]")  # program text, markup: not article prose
 _SCRIPTS = (
     ("cjk", re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")),
     ("cyrillic", re.compile(r"[\u0400-\u04ff]")),
@@ -406,7 +413,7 @@ def _max_run(weights: list[float]) -> tuple[int, int]:
 
 _ENDS = _BOILERPLATE_RULES.ends | _ROLE_RULES.ends
 _END_MARKER_MIN_SHARE = 0.5  # share of the run's prose that must lie above an end marker
-_END_MARKER_MIN_PROSE = 150.0  # ... or this much prose (about words) above a comment thread
+_END_MARKER_MIN_PROSE = 50.0  # ... or this much prose (about words) above a comment thread
 _COMMENT_SIGNALS = frozenset({"date_line", "relative_time", "comment_header", "share_counter",
                               "form_field", "article_end_marker", "byline"})
 
@@ -482,6 +489,8 @@ def label_blocks(blocks: list[Block], doc_counts: list[int], doc_text: str) -> l
         rule = _line_role(s, w)
         if rule is None and not _HAS_LETTER.search(s):
             rule = "no_letters"
+        if rule is None and len(_CODE_CHARS.findall(s)) >= max(4, 0.04 * len(s)):
+            rule = "code_like"
         if rule is None and w <= _TEMPLATE_MAX_WORDS and not s.isascii():
             script = _script(s)
             if script is not None and script != doc_script:

@@ -289,9 +289,12 @@ def is_byline(text: str) -> bool:
     if m:
         rest = s[m.end() :]
         return bool(rest) and (rest[0].isupper() or rest[0] == "@" or rest.startswith("the "))
-    parts = [p for p in _NAME_JOIN.split(s) if p]
-    joined = len(parts) >= 2 and bool(re.search(r"\b(?:and|with|&)\b|&", s))
-    return joined and all(looks_like_person(p) and " " in p.strip() for p in parts)
+    # a bare name list only with "with" (wire style "Jo Biddle with Anna Smolchenko"): "and"
+    # and "&" join too many capitalised phrases ("Video Editing & Motion Graphics")
+    parts = s.split(" with ")
+    return len(parts) == 2 and all(
+        looks_like_person(p) and 2 <= len(p.split()) <= 3 for p in parts
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +307,12 @@ class Byline:
 
 
 _PLACE_TAIL = re.compile(r"\s+(?:in|from|at|en|aus|em|a|à|в)\s+[A-ZÀ-Ö].*$")
+_LABEL_TAIL = re.compile(
+    r"\s+(?:published|updated|last\s+updated|posted|reviewed|fact[- ]checked|edited|on|"
+    r"veröffentlicht|aktualisiert|publié|publicado)\b.*$",
+    re.I,
+)
+_CREDENTIALS = re.compile(r"(?:,\s*(?:[A-Z][A-Za-z.]{0,5}[A-Z.]|Ph\.?D\.?|Jr\.?|Sr\.?))+$")
 _TRAILING_PAREN = re.compile(r"\s*\(([^()]{2,60})\)\s*$")
 _ROLE_TAIL = re.compile(r"\s*(?:[|,;–—•·]| - ).*$")
 
@@ -312,8 +321,8 @@ def split_names(text: str) -> list[str]:
     """Person names from a name list: "Jo Biddle in Sochi with Anna Smolchenko in Moscow"
     -> ["Jo Biddle", "Anna Smolchenko"]. Non-names (roles, places, agencies) are dropped."""
     out: list[str] = []
-    for part in _NAME_JOIN.split(text):
-        name = _PLACE_TAIL.sub("", part.strip()).strip(" .:;-–—")
+    for part in _NAME_JOIN.split(_CREDENTIALS.sub("", text.strip())):
+        name = _LABEL_TAIL.sub("", _PLACE_TAIL.sub("", part.strip())).strip(" .:;-–—")
         name = re.sub(r"^(?:dr|mr|mrs|ms|prof)\.?\s+", "", name, flags=re.I)
         if looks_like_person(name) and name not in out:
             out.append(name)

@@ -24,9 +24,8 @@ from flows.model import Document
 
 SAMPLE_CHARS = 400  # body characters given to langdetect
 PARA_SAMPLE_CHARS = 150  # per paragraph, for the mixed-language check
-MIXED_MIN_PARAS = 2
+MIXED_MIN_PARAS = 2  # later paragraphs needed before a document can be called mixed
 CHUNK = 16  # samples scored per numpy pass (keeps the gathered rows in cache)
-MIXED_SHARE = 1.0  # paragraphs in another language (of those checked) that make a doc mixed
 
 # Unicode script (first word of the character name) -> language, when only one language
 # writes that script in news text. Cyrillic, Arabic, Latin and Han are shared: langdetect.
@@ -215,23 +214,25 @@ def _paragraph_sample(body: str, k: int = 2) -> list[str]:
 def detect_batch(docs: list[Document]) -> None:
     """Fill `language` and `language_mixed` from each document's body text.
 
-    Each document contributes its first SAMPLE_CHARS of body plus a couple of later
-    paragraphs; all samples of the batch are scored together (one numpy pass)."""
-    samples: list[str] = []
-    spans: list[tuple[int, int]] = []
+    Each document contributes its first SAMPLE_CHARS of body and one later paragraph; only
+    when that paragraph disagrees is a second one checked (mixed = both disagree). All
+    samples of the batch are scored together (one numpy pass per round)."""
+    mains: list[str] = []
+    paras: list[list[str]] = []
     for doc in docs:
         body = doc.body
         main = body if len(_LETTER.findall(body[:SAMPLE_CHARS])) >= 20 else (
             doc.title or "") + "\n" + body
-        paras = [p[:PARA_SAMPLE_CHARS] for p in _paragraph_sample(body)]
-        spans.append((len(samples), len(samples) + 1 + len(paras)))
-        samples += [main, *paras]
-    langs = detect_many(samples)
-    for doc, (lo, hi) in zip(docs, spans, strict=True):
-        doc.language = langs[lo]
-        others = [x for x in langs[lo + 1 : hi] if x is not None]
-        doc.language_mixed = (
-            doc.language is not None
-            and len(others) >= MIXED_MIN_PARAS
-            and sum(x != doc.language for x in others) / len(others) >= MIXED_SHARE
-        )
+        mains.append(main)
+        paras.append([p[:PARA_SAMPLE_CHARS] for p in _paragraph_sample(body)])
+    firsts = [p[0] if len(p) >= MIXED_MIN_PARAS else "" for p in paras]
+    langs = detect_many(mains + firsts)
+    main_langs, first_langs = langs[: len(docs)], langs[len(docs) :]
+    suspect = [i for i, (m, f) in enumerate(zip(main_langs, first_langs, strict=True))
+               if m is not None and f is not None and f != m]
+    seconds = detect_many([paras[i][1] for i in suspect])
+    mixed = {i for i, lang in zip(suspect, seconds, strict=True)
+             if lang is not None and lang != main_langs[i]}
+    for i, doc in enumerate(docs):
+        doc.language = main_langs[i]
+        doc.language_mixed = i in mixed

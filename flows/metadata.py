@@ -292,10 +292,27 @@ def _outlet(doc: Document, v: _View, dl: header.Dateline | None, suffix: str | N
         return by_url
     if suffix:
         return canonical_outlet(suffix)
+    return (_suffix_elsewhere(doc.text, title) or _site_suffix(doc.text)
+            or _rights_holder(rights))
+
+
+_SUFFIX_LINE = re.compile(r"(?m)^[^\n|]{12,150}? (?:\||–|—|-) ([A-Z][\w.&'’ ]{1,40}?)[ \t]*$")
+
+
+def _site_suffix(text: str) -> str | None:
+    """The site name that page titles reprinted in the page end with ("Story | Site" on
+    related-article and share lines), when at least two lines agree."""
+    counts = Counter(m.group(1).strip() for m in _SUFFIX_LINE.finditer(text)
+                     if len(m.group(1).split()) <= 5)
+    if not counts:
+        return None
+    name, n = counts.most_common(1)[0]
+    return canonical_outlet(name) if n >= 2 else None
+
+
+def _rights_holder(rights: list[str]) -> str | None:
     names = Counter(rights)
-    if names:
-        return canonical_outlet(names.most_common(1)[0][0])
-    return _suffix_elsewhere(doc.text, title)
+    return canonical_outlet(names.most_common(1)[0][0]) if names else None
 
 
 def _suffix_elsewhere(text: str, title: str | None) -> str | None:
@@ -356,8 +373,13 @@ def _meta_candidate(b: Block) -> bool:
 
 def _authors(v: _View, dl: header.Dateline | None) -> list[str]:
     out: list[str] = []
-    for i in v.by_role.get("byline", []):
-        out += [n for n in header.parse_byline(v.blocks[i].text).authors if n not in out]
+    # bylines of the header (or just after the body); one inside the story is a mislabelled
+    # crosshead ("Planning Shots and Camera Angles"). The nearest one with names wins.
+    zone = {i: k for k, i in enumerate(v.zone)}
+    for i in sorted((i for i in v.by_role.get("byline", []) if i in zone), key=zone.get):
+        out = list(header.parse_byline(v.blocks[i].text).authors)
+        if out:
+            break
     if dl is not None:
         out += [n for n in dl.authors if n not in out]
     if out:
@@ -374,7 +396,24 @@ def _authors(v: _View, dl: header.Dateline | None) -> list[str]:
                 out += [n for n in ml.authors if n not in out]
         if out:
             return out
-    return out
+    return _name_next_to_date(v)
+
+
+def _name_next_to_date(v: _View) -> list[str]:
+    """A bare name line ("Andrew King", "Dylan Bailey, MS, RD") right next to the date line
+    of the header: the common blog/magazine byline without "By"."""
+    dated = {i for i in v.zone if v.blocks[i].role == "date" or (
+        len(v.blocks[i].text) < 90 and header.parse_date_line(v.blocks[i].text))}
+    for i in v.zone:
+        b = v.blocks[i]
+        if b.role in BODY_ROLES or len(b.text) > 60 or i in dated:
+            continue
+        if not any(j in dated for j in (i - 2, i - 1, i + 1, i + 2)):
+            continue
+        names = header.split_names(b.text)
+        if len(names) == 1 and 2 <= len(names[0].split()) <= 4:
+            return names
+    return []
 
 
 def _date(v: _View, dl: header.Dateline | None) -> ParsedDate | None:

@@ -146,6 +146,8 @@ class Staging:
         staging_root = root / ".staging"
         if staging_root.exists():  # leftovers of killed runs; we hold the lock
             shutil.rmtree(staging_root, ignore_errors=True)
+        for tmp in root.glob(".LATEST.*.tmp"):
+            tmp.unlink(missing_ok=True)
         path = staging_root / uuid.uuid4().hex
         (path / "work").mkdir(parents=True)
         stg = cls(root=root, path=path)

@@ -45,16 +45,19 @@ SIMILARITY_METHOD = "minhash_containment"
 
 @dataclass(frozen=True, slots=True)
 class SyndicationParams:
-    """Tuned on the devset (gold and crude bodies); see benchmarks/bench_dedup.py.
+    """Tuned on the devset (gold bodies, crude bodies = raw lines of >= 12 words), the seeds
+    and synthetic 3 KB copies; see benchmarks/bench_dedup.py.
 
-    - shingle_words=4: 5-grams lost too much to typos and US/UK spelling edits; 3-grams
-      started to share common phrases between unrelated stories.
-    - num_perm=128 as bands=32 x rows=4: LSH S-curve midpoint (1/32)^(1/4) ~ 0.42 Jaccard,
-      so a half-length copy (J ~ 0.5) is a candidate with p ~ 0.87 per pair and clusters of
-      three or more almost surely connect; 128 uint32 keep the J estimate's sd <= 0.045.
-    - jaccard_threshold=0.5: accept near-equal bodies outright.
-    - containment_threshold=0.8 (with jaccard_floor=0.2): a trimmed copy whose shingles are
-      >= 80% inside the longer one joins; a shared quoted paragraph (~10-30%) does not.
+    - shingle_words=5: on crude bodies 5-grams kept wrapper boilerplate from merging two
+      different stories (3- and 4-grams let one such pair through); edited copies still
+      keep most 5-grams (gold: same-story J >= 0.53, different stories J <= 0.02).
+    - num_perm=128 one-permutation bins: J estimate sd <= 0.045 (measured, unbiased).
+    - bands=64 x rows=2: a pair at J=0.3 is a candidate with p=0.998, so the verification
+      threshold below, not LSH luck, decides; 64 x 8-byte band keys a doc.
+    - jaccard_threshold=0.3: seeds 001/003 (the same AFP story edited by two outlets) sit
+      at J~0.38, seeds 002/004 (two TASS stories sharing one quoted paragraph) at J~0.19.
+    - containment_threshold=0.8 with jaccard_floor=0.2: a trimmed copy whose shingles are
+      >= 80% inside the longer body joins (a half-length copy has J~0.5, C~1).
     - min_size_ratio=0.2: containment is only trusted when the smaller body has at least a
       fifth of the larger's shingles, so a short boilerplate-only text can't join a story.
     - min_words=30: shorter bodies (stubs, captions) are too small for stable estimates.
@@ -62,11 +65,11 @@ class SyndicationParams:
       their first member instead of all pairs, bounding the verification work.
     """
 
-    shingle_words: int = 4
+    shingle_words: int = 5
     num_perm: int = 128
-    bands: int = 32
-    rows: int = 4
-    jaccard_threshold: float = 0.5
+    bands: int = 64
+    rows: int = 2
+    jaccard_threshold: float = 0.3
     containment_threshold: float = 0.8
     jaccard_floor: float = 0.2
     min_size_ratio: float = 0.2
@@ -124,7 +127,7 @@ def normalise(text: str) -> bytes:
     if not text.isascii():  # O(1) in CPython: plain ASCII skips the separator scan
         for sep in _SEPARATORS:
             if sep in b:
-                b = b.replace(sep, b" ")
+                b = b.replace(sep, b" " * len(sep))
     return b.translate(_TABLE)
 
 
@@ -352,8 +355,10 @@ def _signature_matrix(signatures: pa.Table) -> np.ndarray:
 def candidate_pairs(signatures: pa.Table, params: SyndicationParams = DEFAULT_PARAMS) -> np.ndarray:
     """(m, 2) int64 row pairs (i < j) sharing at least one (band_index, band_hash) key.
 
-    Sort-based group-by over the flat band column; buckets larger than `max_bucket`
-    only pair their members with the bucket's first row (a star keeps them connected).
+    Sort-based group-by over the flat band column (each band hash is salted with its band
+    index, so equal hashes mean equal (band_index, band_hash) keys); buckets larger than
+    `max_bucket` only pair their members with the bucket's first row (a star keeps them
+    connected). Arrays only, so the same steps can run partitioned or out of core.
     """
     bands = signatures.column("bands").combine_chunks()
     if len(bands) == 0:
@@ -362,12 +367,10 @@ def candidate_pairs(signatures: pa.Table, params: SyndicationParams = DEFAULT_PA
     flat = bands.flatten().to_numpy(zero_copy_only=False)
     if len(flat) == 0:
         return np.empty((0, 2), dtype=np.int64)
-    counts = np.diff(offsets)
-    row = np.repeat(np.arange(len(bands), dtype=np.int64), counts)
-    band_idx = np.arange(len(flat), dtype=np.int64) - np.repeat(offsets[:-1], counts)
-    order = np.lexsort((row, flat, band_idx))
-    key_h, key_b, rows_sorted = flat[order], band_idx[order], row[order]
-    new = np.r_[True, (key_h[1:] != key_h[:-1]) | (key_b[1:] != key_b[:-1])]
+    row = np.repeat(np.arange(len(bands), dtype=np.int64), np.diff(offsets))
+    order = np.argsort(flat, kind="stable")  # stable: rows stay in run order in a bucket
+    key_h, rows_sorted = flat[order], row[order]
+    new = np.r_[True, key_h[1:] != key_h[:-1]]
     run_start = np.flatnonzero(new)
     run_size = np.diff(np.r_[run_start, len(flat)])
     keep = run_size >= 2
@@ -387,7 +390,8 @@ def candidate_pairs(signatures: pa.Table, params: SyndicationParams = DEFAULT_PA
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     mask = lo != hi
     n = np.int64(len(bands))
-    uniq = np.unique(lo[mask] * n + hi[mask])
+    uniq = np.sort(lo[mask] * n + hi[mask])
+    uniq = uniq[np.r_[True, uniq[1:] != uniq[:-1]]] if len(uniq) else uniq
     return np.stack([uniq // n, uniq % n], axis=1)
 
 
@@ -461,7 +465,7 @@ def cluster(signatures: pa.Table, params: SyndicationParams = DEFAULT_PARAMS) ->
     date_key = dates.to_numpy(zero_copy_only=False).astype(np.int64)
     meta = signatures.column("metadata_filled").fill_null(0).to_numpy(zero_copy_only=False)
     order = np.lexsort((id_rank, -meta.astype(np.int64), date_key, -shingles, comp))
-    first = np.r_[True, comp[order][1:] != comp[order][:-1]]
+    first = np.r_[True, comp[order][1:] != comp[order][:-1]][:n]
     canon_of_comp = np.empty(n, dtype=np.int64)
     canon_of_comp[comp[order][first]] = order[first]
     canon = canon_of_comp[comp]
