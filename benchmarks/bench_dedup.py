@@ -46,11 +46,14 @@ def load_devset(root: Path) -> list[dict]:
         return [json.loads(line) for line in f]
 
 
-def devset_docs(gold: list[dict], root: Path, crude: bool) -> list[Document]:
-    """Gold bodies, or the raw text's lines of >= 12 words (leftover boilerplate and all)."""
+def devset_docs(gold: list[dict], root: Path, crude: bool | str) -> list[Document]:
+    """Gold bodies, the raw text's lines of >= 12 words (`crude`), or all of it (`raw`)."""
     docs = []
     for g in gold:
-        if crude:
+        if crude == "raw":
+            raw = (root / g["source_path"]).read_text(encoding="utf-8", errors="replace")
+            paras = [ln for ln in raw.splitlines() if ln.strip()]
+        elif crude:
             raw = (root / g["source_path"]).read_text(encoding="utf-8", errors="replace")
             paras = [ln for ln in raw.splitlines() if len(ln.split()) >= 12]
         else:
@@ -201,7 +204,7 @@ def main() -> None:
     print(f"first {nb} docs: datasketch {nb / dt_ds:,.0f} docs/s {pairwise(truth[:nb], p_ds)}")
 
     gold_clusters = [str(g.get("cluster") or g["id"]) for g in gold]
-    for name, crude in (("gold bodies", False), ("crude bodies", True)):
+    for name, crude in (("gold bodies", False), ("crude bodies", True), ("raw text", "raw")):
         dv = devset_docs(gold, args.devset, crude)
         p1, _, _ = ours(dv)
         p2, _ = datasketch_baseline(dv)

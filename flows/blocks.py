@@ -48,8 +48,8 @@ class _ContainsRule:
     name: str
     role: str
     max_words: int
-    phrases: re.Pattern[str] | None  # literal phrases, matched on the casefolded line
-    phrase_words: frozenset[str]  # a phrase's longest word must be in the line to try them
+    phrases: dict[str, tuple[str, ...]]  # longest word -> casefolded phrases holding it
+    phrase_words: frozenset[str]
     patterns: re.Pattern[str] | None
     pattern_triggers: frozenset[str]  # words one of which must be in the line; empty = always
     pattern_marks: tuple[str, ...]  # non-word triggers ("©", "|")
@@ -57,9 +57,13 @@ class _ContainsRule:
     def search(self, stripped: str, folded: str, words: set[str] | None) -> bool:
         """Whether the rule matches; `words` is None when the line cannot be split into
         words (CJK), and then every regex is tried."""
-        phrase_hit = words is None or not self.phrase_words.isdisjoint(words)
-        if self.phrases is not None and phrase_hit and self.phrases.search(folded):
-            return True
+        if words is None:  # no word split (CJK): try every phrase
+            if any(p in folded for ps in self.phrases.values() for p in ps):
+                return True
+        else:
+            for word in self.phrase_words.intersection(words):
+                if any(p in folded for p in self.phrases[word]):
+                    return True
         if self.patterns is None:
             return False
         guarded = words is not None and (self.pattern_triggers or self.pattern_marks)
@@ -79,11 +83,16 @@ class RuleSet:
     contains: tuple[_ContainsRule, ...]
     prefix: tuple[tuple[str, re.Pattern[str]], ...]
     roles: dict[str, str]  # rule name -> role
+    contains_words: frozenset[str]  # every contains-rule key word and trigger
+    contains_marks: tuple[str, ...]
+    contains_guarded: bool  # every contains rule has key words or triggers
     costs: dict[str, float]  # rule name -> how much the line breaks the article run
     ends: frozenset[str]  # rules whose lines end an article (comments, related lists)
 
-    def match(self, stripped: str, n_words: int) -> str | None:
-        """The name of the first rule matching this stripped line, else None."""
+    def match(self, stripped: str, n_words: int, words: set[str] | None = None,
+              folded: str | None = None) -> str | None:
+        """The name of the first rule matching this stripped line, else None (`words` and
+        `folded`, from `line_words`, may be passed in when several rule sets are tried)."""
         if n_words <= _WIDGET_MAX_WORDS:
             if self.line is not None and n_words <= _LINE_RULE_MAX_WORDS:
                 m = self.line.fullmatch(stripped)
@@ -93,12 +102,24 @@ class RuleSet:
                 m = self.tokens.fullmatch(stripped)
                 if m:
                     return m.lastgroup
-        folded = stripped.casefold()
-        words = None if _CJK.search(stripped) else set(_WORD.findall(folded))
+        if folded is None:
+            folded, words = line_words(stripped)
+        if (words is not None and self.contains_guarded
+                and self.contains_words.isdisjoint(words)
+                and not any(m in stripped for m in self.contains_marks)):
+            return None  # no rule's key word or mark: the common case for prose
         for rule in self.contains:
             if n_words <= rule.max_words and rule.search(stripped, folded, words):
                 return rule.name
         return None
+
+
+def line_words(stripped: str) -> tuple[str, set[str] | None]:
+    """The casefolded line and its set of words (None for CJK text, which has no spaces)."""
+    folded = stripped.casefold()
+    if not stripped.isascii() and _CJK.search(stripped):
+        return folded, None
+    return folded, set(folded.translate(_PUNCT_TO_SPACE).split())
 
 
 def _phrase_regex(phrase: str) -> str:
@@ -112,15 +133,23 @@ def _phrase_regex(phrase: str) -> str:
 
 
 _WORD = re.compile(r"\w+")
+# punctuation -> space, so str.split gives the words (a C-level stand-in for \w+ findall)
+_PUNCT_TO_SPACE = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+                                 "«»‘’‚“”„–—…·•›‹¡¿"})
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def _contains_rule(rule: dict) -> _ContainsRule:
-    """Compile a "contains" rule: phrases as one casefolded literal regex guarded by their
-    longest words, patterns as one regex guarded by `triggers` (a cheap set test that spares
-    the regexes on most prose lines; a pattern rule without triggers is always tried)."""
-    phrases = sorted((p.casefold() for p in rule.get("phrases", [])), key=len, reverse=True)
-    phrase_words = {max(_WORD.findall(p), key=len) for p in phrases if _WORD.search(p)}
+    """Compile a "contains" rule. Phrases are indexed by their longest word: a line is
+    searched (plain substring tests) only for the phrases whose key word it holds. Patterns
+    are one regex guarded by `triggers` (a cheap set test that spares the regex on most prose
+    lines; a pattern rule without triggers is always tried)."""
+    phrases: dict[str, list[str]] = {}
+    for p in rule.get("phrases", []):
+        folded = " ".join(p.casefold().split())
+        keys = folded.translate(_PUNCT_TO_SPACE).split()
+        key = max(keys, key=len) if keys else folded
+        phrases.setdefault(key, []).append(folded)
     words, marks = set(), []
     for t in rule.get("triggers", []):
         if _WORD.fullmatch(t):
@@ -131,8 +160,8 @@ def _contains_rule(rule: dict) -> _ContainsRule:
     patterns = rule.get("patterns", [])
     return _ContainsRule(
         name=rule["name"], role=rule["role"], max_words=rule.get("max_words", 40),
-        phrases=re.compile("|".join(_phrase_regex(p) for p in phrases)) if phrases else None,
-        phrase_words=frozenset(phrase_words),
+        phrases={k: tuple(v) for k, v in phrases.items()},
+        phrase_words=frozenset(phrases),
         patterns=re.compile("|".join(patterns), flags) if patterns else None,
         pattern_triggers=frozenset(words), pattern_marks=tuple(marks),
     )
@@ -178,6 +207,11 @@ def load_rules(paths: Iterable[Path]) -> RuleSet:
                 else:
                     raise ValueError(f"rule {name!r}: unknown match kind {kind!r}")
     return RuleSet(
+        contains_words=frozenset().union(
+            *(r.phrase_words | r.pattern_triggers for r in contains)),
+        contains_marks=tuple({m for r in contains for m in r.pattern_marks}),
+        contains_guarded=all(
+            r.patterns is None or r.pattern_triggers or r.pattern_marks for r in contains),
         line=re.compile("|".join(line_alts)) if line_alts else None,
         tokens=re.compile("|".join(token_alts)) if token_alts else None,
         contains=tuple(contains),
@@ -337,15 +371,17 @@ _TEMPLATE_COST = 4.0
 _TEMPLATE_MIN_DOCS = 3  # a short line in this many documents is a template line
 _TEMPLATE_MAX_WORDS = 12
 _HEADING_MAX_WORDS = 15
-_HEADER_REACH = 20  # lines above the article searched for title/byline/date
+_HEADER_REACH = 30  # lines above the article searched for title/byline/date
 _FOOTER_REACH = 6  # lines below the article where byline/date/credit keep their role
 _SENTENCE_MIN_WORDS = 3
-_REPEAT_MIN_WORDS = 3  # a line printed again in the article run is a repeat, not new text
+_REPEAT_MIN_WORDS = 10  # a line this long printed again in the article run is a repeat
+_REPEAT_MIN_RUN = 3  # shorter lines count as a repeat only in a run this long (a page
+# printing the article twice), since short lines ("Read our review.") legitimately recur
 _SENTENCE_END = frozenset(".!?…")
 _TERMINAL = frozenset(".!?\"”’»…'")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _HAS_DIGIT = re.compile(r"\d")
-_CODE_CHARS = re.compile(r"[{};=<>]")  # program text, markup: not article prose
+_CODE_CHARS = "{};=<>"  # many of these: program text or markup, not article prose
 _SCRIPTS = (
     ("cjk", re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")),
     ("cyrillic", re.compile(r"[\u0400-\u04ff]")),
@@ -370,7 +406,8 @@ def _script(text: str) -> str | None:
 
 def _line_role(stripped: str, n_words: int) -> str | None:
     """Name of the rule that gives this line a non-body role, or None."""
-    name = _BOILERPLATE_RULES.match(stripped, n_words)
+    folded, words = line_words(stripped)
+    name = _BOILERPLATE_RULES.match(stripped, n_words, words, folded)
     if name is not None:
         return name
     if n_words <= 12 and _header is not None:
@@ -380,7 +417,7 @@ def _line_role(stripped: str, n_words: int) -> str | None:
             return "wire_credit"
         if _header.is_byline(stripped):
             return "byline"
-    return _ROLE_RULES.match(stripped, n_words)
+    return _ROLE_RULES.match(stripped, n_words, words, folded)
 
 
 _RULE_ROLE = {**_BOILERPLATE_RULES.roles, **_ROLE_RULES.roles, "byline": "byline",
@@ -416,6 +453,30 @@ _END_MARKER_MIN_SHARE = 0.5  # share of the run's prose that must lie above an e
 _END_MARKER_MIN_PROSE = 50.0  # ... or this much prose (about words) above a comment thread
 _COMMENT_SIGNALS = frozenset({"date_line", "relative_time", "comment_header", "share_counter",
                               "form_field", "article_end_marker", "byline"})
+
+
+def _repeated_runs(stripped: list[str], n_words: list[int], lo: int, hi: int) -> set[int]:
+    """Lines of the article run [lo, hi] whose text already appeared earlier in the run:
+    long ones alone, short ones in runs of repeats."""
+    seen: set[str] = set()
+    flagged: list[int] = []
+    for i in range(lo, hi + 1):
+        s = stripped[i]
+        if not s:
+            continue
+        if s in seen:
+            flagged.append(i)
+        seen.add(s)
+    out = {i for i in flagged if n_words[i] >= _REPEAT_MIN_WORDS}
+    run: list[int] = []
+    for i in [*flagged, -1]:
+        if run and (i < 0 or any(stripped[k] for k in range(run[-1] + 1, i))):
+            if len(run) >= _REPEAT_MIN_RUN:
+                out.update(run)
+            run = []
+        if i >= 0:
+            run.append(i)
+    return out
 
 
 def _cut_at_end_marker(weights: list[float], rules: list[str | None], lo: int, hi: int) -> int:
@@ -489,7 +550,7 @@ def label_blocks(blocks: list[Block], doc_counts: list[int], doc_text: str) -> l
         rule = _line_role(s, w)
         if rule is None and not _HAS_LETTER.search(s):
             rule = "no_letters"
-        if rule is None and len(_CODE_CHARS.findall(s)) >= max(4, 0.04 * len(s)):
+        if rule is None and sum(map(s.count, _CODE_CHARS)) >= max(4, 0.04 * len(s)):
             rule = "code_like"
         if rule is None and w <= _TEMPLATE_MAX_WORDS and not s.isascii():
             script = _script(s)
@@ -521,13 +582,13 @@ def label_blocks(blocks: list[Block], doc_counts: list[int], doc_text: str) -> l
         lo, hi = scored[lo_s], scored[hi_s]
 
     # roles inside the article run
-    seen: set[str] = set()
+    repeats = _repeated_runs(stripped, n_words, lo, hi)
     for i in range(n):
         b, rule = blocks[i], rules[i]
         if lo <= i <= hi:
             if rule is not None:
                 b.role, b.reason = _RULE_ROLE.get(rule, "boilerplate"), rule
-            elif stripped[i] in seen and n_words[i] >= _REPEAT_MIN_WORDS:
+            elif i in repeats:
                 b.role, b.reason = "boilerplate", "repeated_in_document"
             elif doc_counts[i] >= _TEMPLATE_MIN_DOCS * 2 and n_words[i] <= _TEMPLATE_MAX_WORDS:
                 b.role, b.reason = "boilerplate", "template_line"
@@ -535,7 +596,6 @@ def label_blocks(blocks: list[Block], doc_counts: list[int], doc_text: str) -> l
                 b.role, b.reason = "heading", "heading_shape"
             else:
                 b.role, b.reason = "body", None
-            seen.add(stripped[i])
         else:
             near = lo - _HEADER_REACH <= i < lo or hi < i <= hi + _FOOTER_REACH
             role = _RULE_ROLE.get(rule, "boilerplate") if rule else "boilerplate"
@@ -621,6 +681,7 @@ def _pick_title(blocks: list[Block], stripped: list[str], n_words: list[int],
     best_at, best_score = -1, float("-inf")
     distance = 0
     below_is_meta = False
+    body_words = set(later_body.casefold().translate(_PUNCT_TO_SPACE).split())
     for i in range(first_prose, max(-1, lo - _HEADER_REACH - 1), -1):
         s = stripped[i]
         if not s:
@@ -640,11 +701,22 @@ def _pick_title(blocks: list[Block], stripped: list[str], n_words: list[int],
             blocks[i].role, blocks[i].reason = "boilerplate", "standfirst_repeated"
             continue
         if n_words[i] <= 30 and len(s) <= 250:
-            score = _title_score(s, n_words[i], distance, doc_text) + 2.0 * below_is_meta
+            score = (_title_score(s, n_words[i], distance, doc_text) + 2.0 * below_is_meta
+                     + _TITLE_OVERLAP_WEIGHT * _overlap(s, body_words))
             if score > best_score:
                 best_at, best_score = i, score
         below_is_meta = False
     return best_at
+
+
+_TITLE_OVERLAP_WEIGHT = 5.0
+
+
+def _overlap(text: str, body_words: set[str]) -> float:
+    """Share of a line's content words (4+ letters) that the article body uses: a headline
+    is about the article, a menu item or a sales pitch mostly is not."""
+    words = [w for w in text.casefold().translate(_PUNCT_TO_SPACE).split() if len(w) >= 4]
+    return sum(w in body_words for w in words) / len(words) if words else 0.0
 
 
 _BY_NAME = re.compile(r"\b(?:by|By|BY)\s+[A-Z]")

@@ -25,6 +25,7 @@ from flows.model import BODY_ROLES, Block, Document
 
 HEADER_WINDOW = 12  # non-body blocks this close to the title/body start count as header
 FOOTER_WINDOW = 8  # blocks after the last body block that may carry a date or credit
+FAR_HEADER = 80  # how far above the body a bare date line is still the article's date
 
 # ------------------------------------------------------------------------------------------
 # Outlet registry (rules/outlets.toml)
@@ -41,6 +42,8 @@ class Registry:
     phrases: tuple[tuple[str, str], ...]  # (folded phrase, canonical)
     dateline_marks: tuple[tuple[str, str], ...]
     repost_phrases: tuple[str, ...]
+    not_outlet: frozenset[str]
+    parent_words: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -62,7 +65,10 @@ def registry() -> Registry:
         marks += [(m, name) for m in o.get("dateline_marks", [])]
     folded = {_fold(k): v for k, v in by_alias.items() if len(k) > 3}
     repost = tuple(_fold(p) for p in data.get("repost", {}).get("phrases", []))
-    return Registry(by_alias, folded, by_domain, tuple(phrases), tuple(marks), repost)
+    not_outlet = frozenset(w.lower() for w in data.get("not_outlet", {}).get("words", []))
+    parents = frozenset(w.lower() for w in data.get("not_outlet", {}).get("parent_words", []))
+    return Registry(by_alias, folded, by_domain, tuple(phrases), tuple(marks), repost,
+                    not_outlet, parents)
 
 
 def _fold(s: str) -> str:
@@ -175,15 +181,6 @@ class _View:
     zone: list[int] = field(default_factory=list)
     by_role: dict[str, list[int]] = field(default_factory=dict)
 
-    def near_header(self, i: int) -> bool:
-        lo = min(self.title_at if self.title_at >= 0 else self.first_body, self.first_body)
-        return lo - HEADER_WINDOW <= i <= self.first_body + 2 or (
-            self.title_at >= 0 and abs(i - self.title_at) <= HEADER_WINDOW
-        )
-
-    def near_footer(self, i: int) -> bool:
-        return self.last_body < i <= self.last_body + FOOTER_WINDOW
-
 
 def _view(blocks: list[Block]) -> _View:
     by_role: dict[str, list[int]] = {}
@@ -242,6 +239,13 @@ def _dateline(v: _View) -> header.Dateline | None:
             d = header.parse_dateline(b.text + " x")
             if d:
                 return d
+    # a wire prefix on a line the labeller took for the title or a header line
+    for i in v.zone[:6]:
+        b = v.blocks[i]
+        if b.role != "caption" and b.text[:1] in "(ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+            d = header.parse_dateline(b.text)
+            if d and d.agencies:
+                return d
     return None
 
 
@@ -254,13 +258,26 @@ def _set_title_and_outlet(doc: Document, v: _View, dl: header.Dateline | None,
     tb = _title_block(v)
     raw = (tb.text if tb else None) or doc.given_title
     raw = " ".join(raw.split()) if raw else None
+    if raw and dl is not None and dl.marks and raw.startswith(dl.marks.strip()):
+        raw = raw[len(dl.marks.strip()) :].strip() or None
     title, suffix = raw, None
     if raw:
         head, tail, sep = split_title_suffix(raw)
-        if tail and (sep.strip() in ("|", "||", "::") or _known_outlet(tail, rights)):
+        if tail and (sep.strip() in ("|", "||", "::") or _known_outlet(tail, rights)
+                     or _site_like(tail, head)):
             title, suffix = head, tail
     doc.title = title or None
     doc.outlet = _outlet(doc, v, dl, suffix, title, rights)
+
+
+def _site_like(tail: str, head: str) -> bool:
+    """"Story headline – Site Name": a short capitalised or domain-like tail after a headline
+    of several words (a dash inside a headline rarely ends in a proper name)."""
+    words = tail.split()
+    if any(w.lower().strip(".,!?®") in registry().not_outlet for w in words):
+        return False
+    return (len(head.split()) >= 4 and len(words) <= 5
+            and all(w[:1].isupper() or w[:1].isdigit() or "." in w for w in words))
 
 
 def _known_outlet(name: str, rights: list[str]) -> bool:
@@ -293,7 +310,7 @@ def _outlet(doc: Document, v: _View, dl: header.Dateline | None, suffix: str | N
     if suffix:
         return canonical_outlet(suffix)
     return (_suffix_elsewhere(doc.text, title) or _site_suffix(doc.text)
-            or _rights_holder(rights))
+            or _rights_holder(rights, doc.text))
 
 
 _SUFFIX_LINE = re.compile(r"(?m)^[^\n|]{12,150}? (?:\||–|—|-) ([A-Z][\w.&'’ ]{1,40}?)[ \t]*$")
@@ -303,16 +320,28 @@ def _site_suffix(text: str) -> str | None:
     """The site name that page titles reprinted in the page end with ("Story | Site" on
     related-article and share lines), when at least two lines agree."""
     counts = Counter(m.group(1).strip() for m in _SUFFIX_LINE.finditer(text)
-                     if len(m.group(1).split()) <= 5)
+                     if _site_like(m.group(1).strip(), m.group(0)[: m.start(1) - m.start()]))
     if not counts:
         return None
     name, n = counts.most_common(1)[0]
-    return canonical_outlet(name) if n >= 2 else None
+    if n >= 2:
+        return canonical_outlet(name)
+    # a single page-title line ("Headline | Site") near the top of the page
+    m = next(m for m in _SUFFIX_LINE.finditer(text) if m.group(1).strip() == name)
+    head = m.group(0).rsplit(name, 1)[0]
+    if text.count("\n", 0, m.start()) < 40 and _site_like(name, head.strip(" |–—-")):
+        return canonical_outlet(name)
+    return None
 
 
-def _rights_holder(rights: list[str]) -> str | None:
-    names = Counter(rights)
-    return canonical_outlet(names.most_common(1)[0][0]) if names else None
+def _rights_holder(rights: list[str], text: str) -> str | None:
+    """The copyright holder, when the page names it again elsewhere (a parent company
+    named only in the footer is not the site that printed the story)."""
+    for name, _ in Counter(rights).most_common():
+        parent = any(w.lower() in registry().parent_words for w in name.split())
+        if text.count(name) >= 2 or not parent:
+            return canonical_outlet(name)
+    return None
 
 
 def _suffix_elsewhere(text: str, title: str | None) -> str | None:
@@ -431,6 +460,13 @@ def _date(v: _View, dl: header.Dateline | None) -> ParsedDate | None:
             return pd
     if dl is not None and dl.date is not None:
         return dl.date
+    # a date-only line further up the page header (menus can push it far from the title)
+    for i in range(v.first_body - HEADER_WINDOW - 1, max(-1, v.first_body - FAR_HEADER), -1):
+        b = v.blocks[i]
+        if b.role not in BODY_ROLES and b.role != "caption" and len(b.text) < 40:
+            pd = header.parse_date_line(b.text)
+            if pd is not None and pd.year is not None and pd.day:
+                return pd
     anchor = v.first_body
     dated = [(abs(i - anchor), header.parse_date_line(b.text) or _first_dated(b.text))
              for i in v.by_role.get("date", []) if (b := v.blocks[i])]

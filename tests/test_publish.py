@@ -50,15 +50,14 @@ def test_second_run_is_refused_while_one_holds_the_output(tmp_path):
 def test_kill_9_at_random_points_never_corrupts(tmp_path):
     """20 runs, each SIGKILLed at a random moment of its run time; nothing is ever corrupt.
 
-    Children fork from this process after a warm-up run (imports done, rules and
-    language profiles loaded), so the kill points fall inside the run itself rather than
-    in Python's start-up.
+    Children fork from a server that has run the pipeline once (tests/warm_pipeline.py),
+    so the kill points fall inside the run itself rather than in Python's start-up.
     """
     corpus = _corpus(tmp_path / "in", 60)
     out = tmp_path / "out"
     args = ([corpus], out, RunConfig(batch_size=8))
-    run([corpus], tmp_path / "warm-up")
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["tests.warm_pipeline"])
 
     start = time.perf_counter()
     child = ctx.Process(target=run, args=args)
