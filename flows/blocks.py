@@ -716,7 +716,10 @@ def _overlap(text: str, body_words: set[str]) -> float:
     """Share of a line's content words (4+ letters) that the article body uses: a headline
     is about the article, a menu item or a sales pitch mostly is not."""
     words = [w for w in text.casefold().translate(_PUNCT_TO_SPACE).split() if len(w) >= 4]
-    return sum(w in body_words for w in words) / len(words) if words else 0.0
+    if not words:
+        return 0.0
+    # one or two shared words prove little: scale down lines with few content words
+    return sum(w in body_words for w in words) / len(words) * min(1.0, len(words) / 3)
 
 
 _BY_NAME = re.compile(r"\b(?:by|By|BY)\s+[A-Z]")

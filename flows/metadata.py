@@ -313,25 +313,48 @@ def _outlet(doc: Document, v: _View, dl: header.Dateline | None, suffix: str | N
             or _rights_holder(rights, doc.text))
 
 
-_SUFFIX_LINE = re.compile(r"(?m)^[^\n|]{12,150}? (?:\||–|—|-) ([A-Z][\w.&'’ ]{1,40}?)[ \t]*$")
+_SUFFIX_SEPS = (" | ", " – ", " — ", " - ")
+
+
+_SEP_HINT = re.compile(r" [|–—-] ")
+
+
+def _suffix_lines(text: str) -> list[tuple[int, str, str]]:
+    """(line number, head, site) of every "Headline | Site" shaped line. Separators are
+    found by one C-level scan; only the few lines holding one are looked at."""
+    out = []
+    done: set[int] = set()
+    for m in _SEP_HINT.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        if start in done:
+            continue
+        done.add(start)
+        end = text.find("\n", m.end())
+        line = text[start : end if end >= 0 else len(text)]
+        if not 15 <= len(line) <= 200:
+            continue
+        for sep in _SUFFIX_SEPS:
+            if sep in line:
+                head, _, tail = line.rpartition(sep)
+                tail = tail.strip()
+                if tail and _site_like(tail, head):
+                    out.append((text.count("\n", 0, start), head, tail))
+                break
+    return out
 
 
 def _site_suffix(text: str) -> str | None:
     """The site name that page titles reprinted in the page end with ("Story | Site" on
-    related-article and share lines), when at least two lines agree."""
-    counts = Counter(m.group(1).strip() for m in _SUFFIX_LINE.finditer(text)
-                     if _site_like(m.group(1).strip(), m.group(0)[: m.start(1) - m.start()]))
-    if not counts:
+    related-article and share lines): two lines agreeing, or one near the top of the page."""
+    found = _suffix_lines(text)
+    if not found:
         return None
+    counts = Counter(site for _, _, site in found)
     name, n = counts.most_common(1)[0]
     if n >= 2:
         return canonical_outlet(name)
-    # a single page-title line ("Headline | Site") near the top of the page
-    m = next(m for m in _SUFFIX_LINE.finditer(text) if m.group(1).strip() == name)
-    head = m.group(0).rsplit(name, 1)[0]
-    if text.count("\n", 0, m.start()) < 40 and _site_like(name, head.strip(" |–—-")):
-        return canonical_outlet(name)
-    return None
+    line_no = next(ln for ln, _, site in found if site == name)
+    return canonical_outlet(name) if line_no < 40 else None
 
 
 def _rights_holder(rights: list[str], text: str) -> str | None:
