@@ -36,6 +36,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--kb", type=float, default=3.0)
     ap.add_argument("--batch-size", type=int, default=1000)
+    ap.add_argument("--workers", type=int, default=1, help="also time a run on N processes")
     ap.add_argument("--prefect", action="store_true", help="also time the Prefect flow")
     args = ap.parse_args()
 
@@ -89,14 +90,22 @@ def main() -> None:
     t = time.perf_counter()
     run([corpus], tmp / "out", RunConfig(batch_size=args.batch_size))
     timings["end_to_end"] = time.perf_counter() - t
+    if args.workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        t = time.perf_counter()
+        with ProcessPoolExecutor(args.workers) as pool:
+            run([corpus], tmp / "out-workers",
+                RunConfig(batch_size=args.batch_size, workers=args.workers), executor=pool)
+        timings[f"end_to_end_{args.workers}_workers"] = time.perf_counter() - t
     if args.prefect:
         from flows.cli import prepare_prefect_env
 
         prepare_prefect_env()
-        from flows.pipeline import newsprep_flow
+        from flows.pipeline import run_flow
 
         t = time.perf_counter()
-        newsprep_flow([str(corpus)], str(tmp / "out-prefect"), args.batch_size)
+        run_flow([str(corpus)], str(tmp / "out-prefect"), args.batch_size, args.workers)
         timings["end_to_end_prefect"] = time.perf_counter() - t
 
     groups = {

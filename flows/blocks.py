@@ -245,12 +245,6 @@ def segment(text: str) -> list[Block]:
             for pos, (i, line) in enumerate((i, ln) for i, ln in enumerate(text.split("\n")) if ln)]
 
 
-def _renumber(blocks: list[Block]) -> list[Block]:
-    for i, b in enumerate(blocks):
-        b.position = i
-    return blocks
-
-
 def segment_batch(docs: list[Document]) -> None:
     """Set doc.blocks from doc.text for a batch."""
     for doc in docs:
@@ -338,6 +332,13 @@ class LineStats:
         self._compact()
         return len(self._keys)
 
+    def prune(self, min_docs: int = 2) -> None:
+        """Forget lines seen in fewer than `min_docs` documents: they are no template
+        evidence, and dropping them keeps the stats small to ship to worker processes."""
+        self._compact()
+        keep = self._counts >= min_docs
+        self._keys, self._counts = self._keys[keep], self._counts[keep]
+
     def _compact(self) -> None:
         if not self._buffer:
             return
@@ -363,7 +364,7 @@ class LineStats:
 
 # Tunable weights of the density score (per line; the article is the max-sum run).
 _PROSE_MIN_WORDS = 10  # a line this long with terminal punctuation is prose
-_LONG_LINE_WORDS = 20  # a line this long is prose-like even without terminal punctuation
+_LONG_LINE_WORDS = 12  # a line this long is prose-like even without terminal punctuation
 _SHORT_LINE_COST = 2.5  # what a short non-prose line costs the run it sits in
 _ROLE_COST = {"boilerplate": 6.0}  # a widget breaks the run; other roles cost little
 _OTHER_ROLE_COST = 3.0
@@ -389,7 +390,6 @@ _SCRIPTS = (
     ("greek", re.compile(r"[\u0370-\u03ff]")),
     ("latin", re.compile(r"[A-Za-z\u00c0-\u024f]")),
 )
-_NORM_TITLE = re.compile(r"\W+")
 
 
 def _script(text: str) -> str | None:
@@ -681,7 +681,8 @@ def _pick_title(blocks: list[Block], stripped: list[str], n_words: list[int],
     best_at, best_score = -1, float("-inf")
     distance = 0
     below_is_meta = False
-    body_words = set(later_body.casefold().translate(_PUNCT_TO_SPACE).split())
+    # the headline's words recur early in the article: its first few KB are enough
+    body_words = set(later_body[:_TITLE_BODY_CHARS].casefold().translate(_PUNCT_TO_SPACE).split())
     for i in range(first_prose, max(-1, lo - _HEADER_REACH - 1), -1):
         s = stripped[i]
         if not s:
@@ -710,6 +711,7 @@ def _pick_title(blocks: list[Block], stripped: list[str], n_words: list[int],
 
 
 _TITLE_OVERLAP_WEIGHT = 5.0
+_TITLE_BODY_CHARS = 3000
 
 
 def _overlap(text: str, body_words: set[str]) -> float:

@@ -68,6 +68,10 @@ def run(
     batch_size: Annotated[
         int, typer.Option(min=1, help="Documents per batch (one Prefect task per batch).")
     ] = 1000,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="Processes working on batches at once (use the cores)."),
+    ] = 1,
 ) -> None:
     """Run the flow over INPUTS and publish a new version under --output."""
     inputs = inputs or [Path("seeds")]
@@ -75,12 +79,12 @@ def run(
     if missing:
         raise _fail(f"input not found: {', '.join(missing)}", 2)
     prepare_prefect_env()
-    from flows.pipeline import newsprep_flow
+    from flows.pipeline import run_flow
     from flows.publish import OutputLocked
 
     try:
-        result = newsprep_flow([str(p) for p in inputs], str(output), batch_size,
-                               show_progress=sys.stderr.isatty())
+        result = run_flow([str(p) for p in inputs], str(output), batch_size, workers,
+                          show_progress=sys.stderr.isatty())
     except OutputLocked as e:
         raise _fail(str(e)) from None
     except Exception as e:  # one line for the user; Prefect has logged the traceback

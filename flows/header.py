@@ -260,7 +260,9 @@ _ROLE_WORDS = (
     "editorial team desk news wire wires newsroom admin administrator contributor "
     "contributors guest writer bureau the a an our senior junior chief managing associate "
     "contributing executive deputy political business sports online digital web home "
-    "menu share print email comments comment subscribe login search read more"
+    "menu share print email comments comment subscribe login search read more posted "
+    "published updated sponsored related articles article explore view full profile sign "
+    "up get pricing key features text link hi hello about contact follow"
 )
 _NON_PERSON = frozenset(_ROLE_WORDS.split())
 
@@ -306,6 +308,7 @@ class Byline:
     agencies: tuple[str, ...]
 
 
+_BY_LATER = re.compile(r"\b(?:by|By|BY)\s*:?\s+(?=[A-ZÀ-Ö])")
 _PLACE_TAIL = re.compile(r"\s+(?:in|from|at|en|aus|em|a|à|в)\s+[A-ZÀ-Ö].*$")
 _LABEL_TAIL = re.compile(
     r"\s+(?:published|updated|last\s+updated|posted|reviewed|fact[- ]checked|edited|on|"
@@ -323,6 +326,11 @@ def split_names(text: str) -> list[str]:
     out: list[str] = []
     for part in _NAME_JOIN.split(_CREDENTIALS.sub("", text.strip())):
         name = _LABEL_TAIL.sub("", _PLACE_TAIL.sub("", part.strip())).strip(" .:;-–—")
+        words = name.split()
+        if len(words) >= 4 and len(words) % 2 == 0 and words[: len(words) // 2] == words[
+                len(words) // 2 :]:
+            name = " ".join(words[: len(words) // 2])  # "Colin Gray Colin Gray"
+        name = re.sub(r"\s+(?:In|On|At)$", "", name)
         name = re.sub(r"^(?:dr|mr|mrs|ms|prof)\.?\s+", "", name, flags=re.I)
         if looks_like_person(name) and name not in out:
             out.append(name)
@@ -336,6 +344,10 @@ def parse_byline(text: str) -> Byline:
     m = _BYLINE_LEAD.match(s)
     if m:
         s = s[m.end() :]
+    else:  # "Published on December 2nd, 2025 by Chen Zhao and Daryl Fairweather"
+        later = _BY_LATER.search(s)
+        if later:
+            s = s[later.end() :]
     outlet = None
     paren = _TRAILING_PAREN.search(s)
     if paren:

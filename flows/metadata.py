@@ -456,6 +456,8 @@ def _name_next_to_date(v: _View) -> list[str]:
     of the header: the common blog/magazine byline without "By"."""
     dated = {i for i in v.zone if v.blocks[i].role == "date" or (
         len(v.blocks[i].text) < 90 and header.parse_date_line(v.blocks[i].text))}
+    if v.title_at >= 0:
+        dated.add(v.title_at)  # the line right under (or over) the headline works the same
     for i in v.zone:
         b = v.blocks[i]
         if b.role in BODY_ROLES or len(b.text) > 60 or i in dated:

@@ -14,13 +14,14 @@ Prefect (the benchmark uses that to measure Prefect's overhead).
 from __future__ import annotations
 
 import pickle
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from itertools import islice
 from pathlib import Path
+from typing import Any, Protocol
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from prefect import flow, task
@@ -33,8 +34,6 @@ from flows.publish import Staging, base_manifest, input_digest, latest_version, 
 from flows.report import article_keys, diff_keys
 from flows.tables import articles_table, blocks_table, rejects_table
 
-Call = Callable[..., object]
-
 
 @dataclass(frozen=True)
 class RunConfig:
@@ -42,6 +41,7 @@ class RunConfig:
 
     batch_size: int = 1000
     max_bytes: int = 20_000_000
+    workers: int = 1  # processes working on batches at once
     syndication: syndication.SyndicationParams = field(
         default_factory=syndication.SyndicationParams
     )
@@ -129,50 +129,105 @@ def analyse_batch(
 
 
 def finish_batch(
-    work: Path,
-    index: int,
-    assignments: dict[str, dict],
-    meta: pa.Table,
-    passages: pa.Table,
+    work: Path, index: int, assignments: pa.Table, meta: pa.Table, passages: pa.Table
 ) -> tuple[pa.Table, pa.Table]:
-    """Apply cluster and propagated metadata to a batch; return its article and block rows."""
+    """Apply clusters and propagated metadata to a batch (tables hold this batch's rows
+    only); return its article and block rows."""
     docs = _load(work, index)
+    by_id = {r["doc_id"]: r for r in assignments.to_pylist()}
     for d in docs:
-        a = assignments[d.doc_id]
+        a = by_id[d.doc_id]
         d.cluster_id = a["cluster_id"]
         d.is_canonical = a["is_canonical"]
         d.duplicate_of = a["duplicate_of"]
         d.similarity = a["similarity"]
         d.similarity_method = a["similarity_method"]
-    ids = pa.array([d.doc_id for d in docs], pa.string())
-    metadata.apply_meta(docs, meta.filter(pc.is_in(meta["doc_id"], value_set=ids)))
-    mine = passages.filter(pc.is_in(passages["doc_id"], value_set=ids))
-    return articles_table(docs), blocks_table(docs, mine)
+    metadata.apply_meta(docs, meta)
+    return articles_table(docs), blocks_table(docs, passages)
 
 
 # --------------------------------------------------------------------------- the run
 
 
-def _batched(items: Iterable, n: int) -> Iterator[list]:
-    it = iter(items)
-    while chunk := list(islice(it, n)):
-        yield chunk
+class Executor(Protocol):
+    """Runs one batch step somewhere (inline, a process pool, Prefect tasks) and returns a
+    future whose `.result()` gives its value or raises its error."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any: ...
 
 
-def _direct(fn: Callable, *args: object) -> object:
-    return fn(*args)
+class _Done:
+    def __init__(self, value: Any):
+        self.value = value
+
+    def result(self) -> Any:
+        return self.value
+
+
+class InlineExecutor:
+    """Runs each step at once in this process (tests, small inputs, profiling)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> _Done:
+        return _Done(fn(*args))
+
+
+def _in_order(executor: Executor, fn: Callable, arg_lists: Iterable[tuple], window: int):
+    """Submit fn over arg_lists with at most `window` steps in flight; yield results in order.
+
+    The window bounds memory (batches waiting to be processed hold their text) while
+    keeping every worker busy.
+    """
+    pending: deque = deque()
+    for args in arg_lists:
+        pending.append(executor.submit(fn, *args))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _source_batches(
+    inputs: list[Path], config: RunConfig, rejects: list[Reject], counter: Counter
+) -> Iterable[list[read.Source]]:
+    """Batches of readable sources; discovery rejects (symlinks, too large...) go aside."""
+    sources: list[read.Source] = []
+    for item in read.iter_sources(inputs, max_bytes=config.max_bytes):
+        counter["inputs"] += 1
+        if isinstance(item, Reject):
+            rejects.append(item)
+            continue
+        sources.append(item)
+        if len(sources) == config.batch_size:
+            yield sources
+            sources = []
+    if sources:
+        yield sources
+
+
+def _lookup(keys: pa.ChunkedArray, table: pa.Table, column: str) -> pa.ChunkedArray:
+    """table[column] for each doc_id in keys (Arrow's join cannot carry list columns)."""
+    return table[column].take(pc.index_in(keys, value_set=table["doc_id"]))
+
+
+def _split_by_batch(table: pa.Table, doc_batch: pa.Table, n: int) -> list[pa.Table]:
+    """Cut a run-wide per-document table into one table per batch (one sort, no loops)."""
+    batch = _lookup(table["doc_id"], doc_batch, "batch").to_numpy(zero_copy_only=False)
+    order = np.argsort(batch, kind="stable")
+    t = table.take(order)
+    bounds = np.searchsorted(batch[order], np.arange(n + 1))
+    return [t.slice(bounds[i], bounds[i + 1] - bounds[i]) for i in range(n)]
 
 
 def run(
     inputs: list[Path],
     output: Path,
     config: RunConfig | None = None,
-    call: Call = _direct,
+    executor: Executor | None = None,
     progress: Callable[[str, int], None] | None = None,
 ) -> RunResult:
     """Run every stage over `inputs` and publish one new version under `output`.
 
-    `call(fn, *args)` runs one batch step (directly, or as a Prefect task).
+    `executor` runs the batch steps (inline by default; a process pool or Prefect tasks).
     """
     config = config or RunConfig()
     tick = progress or (lambda stage, n: None)
@@ -180,74 +235,77 @@ def run(
     with output_lock(output):
         staging = Staging.create(output)
         try:
-            result = _run_locked(inputs, staging, config, call, tick)
+            result = _run_locked([Path(p) for p in inputs], staging, config,
+                                 executor or InlineExecutor(), tick)
         except BaseException:
             staging.abort()
             raise
     return result
 
 
-def _run_locked(inputs, staging: Staging, config: RunConfig, call: Call, tick) -> RunResult:
+def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executor: Executor,
+                tick: Callable[[str, int], None]) -> RunResult:
+    window = 2 * max(1, config.workers)
     rejects: list[Reject] = []
+    counts: Counter = Counter()
     stats = blocks.LineStats()
-    batches: list[int] = []
-    seen: dict[str, str] = {}  # doc_id -> first source_path
-    drop: set[str] = set()
+    seen: dict[str, str] = {}  # doc_id -> first source_path, for exact duplicates
+    drops: list[frozenset[str]] = []  # per batch: source_paths of exact duplicates
     input_records: list[tuple[str, str]] = []
-    n_inputs = 0
 
-    # pass 1: read, repair, segment
-    sources: list[read.Source] = []
-    discovered = read.iter_sources([Path(p) for p in inputs], max_bytes=config.max_bytes)
-    for chunk in _batched(discovered, config.batch_size):
-        for item in chunk:
-            n_inputs += 1
-            if isinstance(item, Reject):
-                rejects.append(item)
+    # pass 1: read, repair, segment (batches cached in staging), run-wide line statistics
+    batches = enumerate(_source_batches(inputs, config, rejects, counts))
+    for r in _in_order(executor, prepare_batch,
+                       ((b, staging.work, i) for i, b in batches), window):
+        rejects.extend(r.rejects)
+        stats.merge(r.stats)
+        drop = set()
+        for doc_id, path, sha, _size in r.inputs:
+            if doc_id in seen:
+                drop.add(path)
+                rejects.append(Reject(path, "exact_duplicate", f"same bytes as {seen[doc_id]}"))
             else:
-                sources.append(item)
-        while len(sources) >= config.batch_size:
-            batch, sources = sources[: config.batch_size], sources[config.batch_size :]
-            batches.append(_pass1(batch, staging, len(batches), config, call, stats, rejects,
-                                  seen, drop, input_records))
-            tick("read", len(batch))
-    if sources:
-        batches.append(_pass1(sources, staging, len(batches), config, call, stats, rejects,
-                              seen, drop, input_records))
-        tick("read", len(sources))
+                seen[doc_id] = path
+                input_records.append((path, sha))
+        drops.append(frozenset(drop))
+        tick("read", len(r.inputs))
+    n_batches = len(drops)
+    seen.clear()
+    stats.prune(min_docs=2)
 
     # pass 2: label, metadata, language, signatures
-    frozen_drop = frozenset(drop)
-    signatures, passages, metas = [], [], []
-    for index in batches:
-        r: Pass2Result = call(analyse_batch, staging.work, index, stats, frozen_drop,
-                              config.syndication)
+    signatures, passages, metas, doc_batch = [], [], [], []
+    for r in _in_order(executor, analyse_batch,
+                       ((staging.work, i, stats, drops[i], config.syndication)
+                        for i in range(n_batches)), window):
         signatures.append(r.signatures)
         passages.append(r.passages)
         metas.append(r.meta)
+        doc_batch.append(pa.table({"doc_id": r.meta["doc_id"],
+                                   "batch": pa.array([r.index] * r.meta.num_rows, pa.int32())}))
         tick("analyse", r.meta.num_rows)
 
-    # global: clusters, passages, metadata propagation
-    sig_table = pa.concat_tables(signatures) if signatures else syndication.signature_table(
-        [], config.syndication)
-    assign = syndication.cluster(sig_table, config.syndication)
-    pass_table = pa.concat_tables(passages) if passages else syndication.passage_table(
-        [], config.syndication)
-    pass_stats = syndication.passage_stats(pass_table, assign)
-    assignments = {r["doc_id"]: r for r in assign.to_pylist()}
-    meta = pa.concat_tables(metas) if metas else metadata.meta_table([])
-    cluster_ids = [assignments[d]["cluster_id"] for d in meta["doc_id"].to_pylist()]
+    # global: clusters, passage statistics, metadata propagation (compact tables only)
+    params = config.syndication
+    sig_table = _concat(signatures, syndication.signature_table([], params))
+    assign = syndication.cluster(sig_table, params)
+    pass_stats = syndication.passage_stats(
+        _concat(passages, syndication.passage_table([], params)), assign)
+    meta = _concat(metas, metadata.meta_table([]))
     meta = meta.set_column(meta.schema.get_field_index("cluster_id"), "cluster_id",
-                           pa.array(cluster_ids, pa.string()))
-    meta_final = metadata.propagate(meta)
+                           _lookup(meta["doc_id"], assign, "cluster_id"))
+    meta = metadata.propagate(meta)
+    doc_batch_table = _concat(doc_batch, pa.table({"doc_id": pa.array([], pa.string()),
+                                                    "batch": pa.array([], pa.int32())}))
+    per_batch = zip(*(_split_by_batch(t, doc_batch_table, n_batches)
+                      for t in (assign, meta, pass_stats)), strict=True)
 
-    # pass 3: final rows
-    counts: Counter = Counter()
+    # pass 3: final rows, written in batch order as they come
     rules: Counter = Counter()
-    cluster_facts = []  # doc_id, outlet, published_date: what the clusters table needs
-    path_ids = []  # source_path, doc_id: what the change report needs
-    for index in batches:
-        arts, blks = call(finish_batch, staging.work, index, assignments, meta_final, pass_stats)
+    cluster_facts, path_ids = [], []
+    for arts, blks in _in_order(executor, finish_batch,
+                                ((staging.work, i, *parts) for i, parts in enumerate(per_batch)),
+                                window):
         staging.write("articles", arts)
         staging.write("blocks", blks)
         cluster_facts.append(arts.select(["doc_id", "outlet", "published_date"]))
@@ -265,13 +323,13 @@ def _run_locked(inputs, staging: Staging, config: RunConfig, call: Call, tick) -
     manifest = base_manifest(config.as_dict())
     manifest["inputs"] = {
         "roots": [str(p) for p in inputs],
-        "count": n_inputs,
+        "count": counts["inputs"],
         "digest": input_digest(sorted(input_records)),
     }
     reasons = Counter(r.reason for r in rejects)
     multi = [s for s in clusters["size"].to_pylist() if s > 1]
     manifest["counts"] = {
-        "inputs": n_inputs,
+        "inputs": counts["inputs"],
         "articles": counts["articles"],
         "rejects": len(rejects),
         "rejects_by_reason": dict(sorted(reasons.items())),
@@ -286,13 +344,17 @@ def _run_locked(inputs, staging: Staging, config: RunConfig, call: Call, tick) -
     }
     parent = latest_version(staging.root)
     if parent:
-        new_keys = {}
-        for facts in path_ids:
-            new_keys.update(zip(facts["source_path"].to_pylist(), facts["doc_id"].to_pylist(),
-                                strict=True))
+        now = _concat(path_ids, pa.table({"source_path": pa.array([], pa.string()),
+                                          "doc_id": pa.array([], pa.string())}))
+        new_keys = dict(zip(now["source_path"].to_pylist(), now["doc_id"].to_pylist(),
+                            strict=True))
         manifest["changes"] = diff_keys(article_keys(staging.root / parent), new_keys)
     version = staging.publish(manifest, dataset_card(manifest))
     return RunResult(version=version, output=staging.root, counts=manifest["counts"])
+
+
+def _concat(tables: list[pa.Table], empty: pa.Table) -> pa.Table:
+    return pa.concat_tables(tables) if tables else empty
 
 
 def _clusters(assign: pa.Table, facts: list[pa.Table]) -> pa.Table:
@@ -307,33 +369,21 @@ def _clusters(assign: pa.Table, facts: list[pa.Table]) -> pa.Table:
     return t.rename_columns({"canonical": "canonical_doc_id", "first_date": "first_published"})
 
 
-def _pass1(batch, staging, index, config, call, stats, rejects, seen, drop, input_records) -> int:
-    r: Pass1Result = call(prepare_batch, batch, staging.work, index)
-    rejects.extend(r.rejects)
-    stats.merge(r.stats)
-    for doc_id, path, sha, _size in r.inputs:
-        if doc_id in seen:
-            drop.add(path)
-            rejects.append(Reject(path, "exact_duplicate", f"same bytes as {seen[doc_id]}"))
-        else:
-            seen[doc_id] = path
-            input_records.append((path, sha))
-    return index
-
-
 # --------------------------------------------------------------------------- Prefect
 
 
-def _task_call() -> Call:
-    """Run each batch step as a Prefect task (one task run per batch, not per document)."""
-    wrapped: dict[Callable, object] = {}
+class PrefectExecutor:
+    """Each batch step becomes a Prefect task run (one per batch, never one per document),
+    submitted to the flow's task runner (threads, a process pool, or Dask)."""
 
-    def call(fn: Callable, *args: object) -> object:
-        if fn not in wrapped:
-            wrapped[fn] = task(fn, name=fn.__name__.replace("_", "-"), cache_policy=NO_CACHE)
-        return wrapped[fn](*args)
+    def __init__(self) -> None:
+        self._tasks: dict[Callable, Any] = {}
 
-    return call
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any:
+        if fn not in self._tasks:
+            self._tasks[fn] = task(fn, name=fn.__name__.replace("_", "-"),
+                                   cache_policy=NO_CACHE)
+        return self._tasks[fn].submit(*args)
 
 
 @flow(name="newsprep", log_prints=False)
@@ -342,14 +392,18 @@ def newsprep_flow(
     output: str = "output",
     batch_size: int = 1000,
     show_progress: bool = False,
+    workers: int = 1,
 ) -> dict:
-    """Clean, label, enrich and deduplicate `inputs`; publish a new version under `output`."""
+    """Clean, label, enrich and deduplicate `inputs`; publish a new version under `output`.
+
+    The task runner decides where batches run; `run_flow` picks one for `workers`.
+    """
     with _progress(show_progress) as tick:
         result = run(
             [Path(p) for p in (inputs or ["seeds"])],
             Path(output),
-            RunConfig(batch_size=batch_size),
-            call=_task_call(),
+            RunConfig(batch_size=batch_size, workers=workers),
+            executor=PrefectExecutor(),
             progress=tick,
         )
     _artifacts(result)
@@ -398,3 +452,15 @@ def _artifacts(result: RunResult) -> None:
         [{"count": k, "value": v} for k, v in c.items() if isinstance(v, int)],
         key="newsprep-counts", description=f"newsprep {result.version} counts",
     )
+
+
+def run_flow(inputs: list[str], output: str, batch_size: int = 1000, workers: int = 1,
+             show_progress: bool = False) -> dict:
+    """Run the flow with a task runner that fits `workers`: threads for one worker (the
+    steps are then simply pipelined), a process pool for several (both cores)."""
+    flow_ = newsprep_flow
+    if workers > 1:
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        flow_ = newsprep_flow.with_options(task_runner=ProcessPoolTaskRunner(max_workers=workers))
+    return flow_(inputs, output, batch_size, show_progress, workers)
