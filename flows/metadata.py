@@ -460,8 +460,9 @@ def _name_next_to_date(v: _View) -> list[str]:
         dated.add(v.title_at)  # the line right under (or over) the headline works the same
     for i in v.zone:
         b = v.blocks[i]
-        if b.role in BODY_ROLES or len(b.text) > 60 or i in dated:
-            continue
+        if (b.role in BODY_ROLES or b.role in ("dateline", "credit", "caption")
+                or len(b.text) > 60 or i in dated or b.text.isupper()):
+            continue  # "NEW YORK" next to the headline is a place, not a name
         if not any(j in dated for j in (i - 2, i - 1, i + 1, i + 2)):
             continue
         names = header.split_names(b.text)

@@ -6,9 +6,9 @@ Passes keep memory bounded (only compact per-document tables live for the whole 
 3. global: clusters, passage statistics, metadata propagation (compact tables only).
 4. per batch: final rows written to the staged version; then publish atomically.
 
-Every batch function here is plain Python (tested without Prefect); `newsprep_flow` wraps
-them as tasks. `run` takes the wrapper as `call`, so the same code runs with or without
-Prefect (the benchmark uses that to measure Prefect's overhead).
+Every batch step here is a plain function (tested without Prefect). `run` hands them to an
+executor: inline, a process pool, or Prefect tasks (`newsprep_flow`), so the same code runs
+with or without Prefect and the benchmark can measure what Prefect adds.
 """
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ def test_seeds_end_to_end():
     assert d1.authors == ["Jo Biddle", "Anna Smolchenko"]
     assert d1.dateline == "SOCHI, RUSSIA" and d1.published_date == date(2015, 5, 13)
     assert d1.agencies == ["AFP"] and "agencies" in d1.propagated  # from its copy 003
-    assert (d2.agencies, d2.dateline, d2.outlet) == (["TASS"], "NEW YORK", None)  # a repost
+    assert (d2.agencies, d2.dateline, d2.outlet, d2.authors) == (["TASS"], "NEW YORK", None, [])
     assert (d2.published_date, d2.date_source) == (date(2015, 5, 13), "inferred_year")
     assert (d3.outlet, d3.agencies, d3.dateline) == ("The Straits Times", ["AFP"],
                                                      "SOCHI, Russia")
