@@ -3,10 +3,17 @@ the tests that need the real flow (everything else calls the stages directly).""
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Isolate the tests from the developer's Prefect (profiles, a running local server): set
+# before anything imports Prefect.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="newsprep-tests-prefect-")
+os.environ.pop("PREFECT_API_URL", None)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

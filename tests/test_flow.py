@@ -70,3 +70,31 @@ def test_help_lists_every_option():
     assert res.exit_code == 0
     for opt in ("--output", "--batch-size", "INPUTS"):
         assert opt in res.output
+
+
+def test_run_uses_a_running_local_server(tmp_path, monkeypatch):
+    """A server started with `prefect server start --background` is found by its pid file
+    and health endpoint; without one, nothing is set."""
+    import http.server
+    import threading
+
+    from flows.cli import local_server_url
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200 if self.path == "/api/health" else 404)
+            self.end_headers()
+            self.wfile.write(b"true")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    monkeypatch.setenv("PREFECT_SERVER_API_PORT", str(server.server_port))
+    assert local_server_url() is None  # no pid file: no background server
+    (tmp_path / "server.pid").write_text("1")
+    assert local_server_url() == f"http://127.0.0.1:{server.server_port}/api"
+    server.shutdown()
+    assert local_server_url() is None  # pid file left, but nothing answers
