@@ -153,3 +153,23 @@ def test_failed_run_leaves_no_version(tmp_path, monkeypatch):
     assert latest_version(out) == "version=v0002"
     m = json.loads((out / "version=v0002" / "manifest.json").read_text())
     assert m["parent_version"] == "version=v0001"
+
+
+def test_jsonl_input_keeps_id_url_and_given_title(tmp_path):
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))[:2]]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        json.dumps({"id": "a-1", "url": "https://www.straitstimes.com/world/x", "text": texts[0]})
+        + "\n" + "not json\n"
+        + json.dumps({"id": 7, "title": "Given headline", "text": texts[1]}) + "\n",
+        encoding="utf-8")
+    out = tmp_path / "out"
+    run([corpus], out)
+    arts = {a["source_id"]: a for a in _articles(out)}
+    assert set(arts) == {"a-1", "7"}
+    assert arts["a-1"]["source_path"] == "corpus.jsonl#L1"
+    assert arts["a-1"]["source_url"] == "https://www.straitstimes.com/world/x"
+    assert arts["7"]["source_path"] == "corpus.jsonl#L3"
+    rejects = pq.read_table(out / latest_version(out) / "rejects.parquet").to_pylist()
+    assert [(r["source_path"], r["reason"]) for r in rejects] == [("corpus.jsonl#L2",
+                                                                   "bad_jsonl_record")]
