@@ -85,7 +85,7 @@ def main() -> None:
     rss["after_stages"] = peak_rss_mb()
     n = sum(len(b) for b in docs)
 
-    from flows.pipeline import RunConfig, run
+    from flows.runner import RunConfig, run
 
     t = time.perf_counter()
     run([corpus], tmp / "out", RunConfig(batch_size=args.batch_size))

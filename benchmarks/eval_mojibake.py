@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from flows.pipeline import run
 from flows.publish import latest_version
+from flows.runner import run
 
 
 def garble(text: str, mode: str, rng: random.Random) -> str:

@@ -35,7 +35,7 @@ def prefect_harness():
 @pytest.fixture(scope="session")
 def seeds_run(tmp_path_factory) -> Path:
     """The seeds run through every stage without Prefect; returns the output root."""
-    from flows.pipeline import run
+    from flows.runner import run
 
     out = tmp_path_factory.mktemp("seeds-out")
     run([SEEDS], out)

@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.model import rebuild_text
-from flows.pipeline import RunConfig, run
 from flows.publish import latest_version, list_versions
+from flows.runner import RunConfig, run
 from tests.conftest import SEEDS
 
 
@@ -137,12 +137,12 @@ def test_failed_run_leaves_no_version(tmp_path, monkeypatch):
     run([SEEDS], out)
     before = list_versions(out)
 
-    import flows.pipeline as pipeline
+    import flows.runner as runner
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(pipeline.syndication, "cluster", boom)
+    monkeypatch.setattr(runner.syndication, "cluster", boom)
     with pytest.raises(RuntimeError):
         run([SEEDS], out)
     assert list_versions(out) == before

@@ -11,8 +11,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from flows.pipeline import RunConfig, run
 from flows.publish import OutputLocked, file_sha256, latest_version, list_versions, output_lock
+from flows.runner import RunConfig, run
 from tests.conftest import SEEDS
 
 

@@ -4,7 +4,7 @@ children it forks start warm (rules, language profiles loaded) and Prefect-free.
 import tempfile
 from pathlib import Path
 
-from flows.pipeline import run
+from flows.runner import run
 from tests.conftest import SEEDS
 
 with tempfile.TemporaryDirectory() as tmp:

@@ -1,0 +1,106 @@
+"""The batch steps of a run: plain functions over one batch of documents each.
+
+Each step reads its batch from (and writes it back to) the run's scratch folder, so a step
+can run in any process; what crosses back to the orchestrator is small (statistics,
+compact Arrow tables). `flows.runner` sequences them; Prefect wraps them as tasks.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from flows import blocks, language, metadata, read, repair, syndication
+from flows.model import Document, Reject
+from flows.tables import articles_table, blocks_table
+
+
+def _cache_path(work: Path, index: int) -> Path:
+    return work / f"batch-{index:06d}.pkl"
+
+
+def _save(work: Path, index: int, docs: list[Document]) -> None:
+    with open(_cache_path(work, index), "wb") as f:
+        pickle.dump(docs, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _load(work: Path, index: int) -> list[Document]:
+    with open(_cache_path(work, index), "rb") as f:
+        return pickle.load(f)
+
+
+@dataclass
+class Pass1Result:
+    index: int
+    inputs: list[tuple[str, str, str, int]]  # doc_id, source_path, raw_sha256, raw_size
+    rejects: list[Reject]
+    stats: blocks.LineStats
+
+
+def prepare_batch(sources: list[read.Source], work: Path, index: int) -> Pass1Result:
+    """read -> repair -> segment one batch; cache it; return its line statistics."""
+    docs, rejects = read.read_batch(sources)
+    repair.repair_batch(docs)
+    blocks.segment_batch(docs)
+    stats = blocks.LineStats()
+    for d in docs:
+        stats.add(d)
+    _save(work, index, docs)
+    return Pass1Result(
+        index=index,
+        inputs=[(d.doc_id, d.source_path, d.raw_sha256, d.raw_size) for d in docs],
+        rejects=rejects,
+        stats=stats,
+    )
+
+
+@dataclass
+class Pass2Result:
+    index: int
+    signatures: pa.Table
+    passages: pa.Table
+    meta: pa.Table
+
+
+def analyse_batch(
+    work: Path,
+    index: int,
+    stats: blocks.LineStats,
+    drop: frozenset[str],
+    params: syndication.SyndicationParams,
+) -> Pass2Result:
+    """label -> metadata -> language -> signatures for one cached batch."""
+    docs = [d for d in _load(work, index) if d.source_path not in drop]
+    blocks.label_batch(docs, stats)
+    metadata.extract_batch(docs)
+    language.detect_batch(docs)
+    _save(work, index, docs)
+    return Pass2Result(
+        index=index,
+        signatures=syndication.signature_table(docs, params),
+        passages=syndication.passage_table(docs, params),
+        meta=metadata.meta_table(docs),
+    )
+
+
+def finish_batch(
+    work: Path, index: int, assignments: pa.Table, meta: pa.Table, passages: pa.Table
+) -> tuple[pa.Table, pa.Table]:
+    """Apply clusters and propagated metadata to a batch (tables hold this batch's rows
+    only); return its article and block rows."""
+    docs = _load(work, index)
+    by_id = {r["doc_id"]: r for r in assignments.to_pylist()}
+    for d in docs:
+        a = by_id[d.doc_id]
+        d.cluster_id = a["cluster_id"]
+        d.is_canonical = a["is_canonical"]
+        d.duplicate_of = a["duplicate_of"]
+        d.similarity = a["similarity"]
+        d.similarity_method = a["similarity_method"]
+    metadata.apply_meta(docs, meta)
+    return articles_table(docs), blocks_table(docs, passages)
+
+

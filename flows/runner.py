@@ -1,0 +1,276 @@
+"""Runs the batch steps over every input and publishes a version (no Prefect here).
+
+Passes keep memory bounded (only compact per-document tables live for the whole run):
+1. read -> repair -> segment, per batch; line statistics merged run-wide; batch cached.
+2. label -> metadata -> language -> signatures/passages, per batch (needs pass-1 stats).
+3. global: clusters, passage statistics, metadata propagation (compact tables only).
+4. per batch: final rows written to the staged version; then publish atomically.
+
+`run` hands the steps to an executor: inline, a process pool, or Prefect tasks
+(`flows.pipeline`), so the same code runs with or without Prefect and the benchmark can
+measure what Prefect adds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from flows import blocks, metadata, read, syndication
+from flows.batches import analyse_batch, finish_batch, prepare_batch
+from flows.card import dataset_card
+from flows.model import Reject
+from flows.publish import Staging, base_manifest, input_digest, latest_version, output_lock
+from flows.report import article_keys, diff_keys
+from flows.tables import rejects_table
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a run depends on besides its inputs; recorded in the manifest."""
+
+    batch_size: int = 1000
+    max_bytes: int = 20_000_000
+    workers: int = 1  # processes working on batches at once
+    syndication: syndication.SyndicationParams = field(
+        default_factory=syndication.SyndicationParams
+    )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class RunResult:
+    version: str
+    output: Path
+    counts: dict
+
+
+class Executor(Protocol):
+    """Runs one batch step somewhere (inline, a process pool, Prefect tasks) and returns a
+    future whose `.result()` gives its value or raises its error."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any: ...
+
+
+class _Done:
+    def __init__(self, value: Any):
+        self.value = value
+
+    def result(self) -> Any:
+        return self.value
+
+
+class InlineExecutor:
+    """Runs each step at once in this process (tests, small inputs, profiling)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> _Done:
+        return _Done(fn(*args))
+
+
+def _in_order(executor: Executor, fn: Callable, arg_lists: Iterable[tuple], window: int):
+    """Submit fn over arg_lists with at most `window` steps in flight; yield results in order.
+
+    The window bounds memory (batches waiting to be processed hold their text) while
+    keeping every worker busy.
+    """
+    pending: deque = deque()
+    for args in arg_lists:
+        pending.append(executor.submit(fn, *args))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _source_batches(
+    inputs: list[Path], config: RunConfig, rejects: list[Reject], counter: Counter
+) -> Iterable[list[read.Source]]:
+    """Batches of readable sources; discovery rejects (symlinks, too large...) go aside."""
+    sources: list[read.Source] = []
+    for item in read.iter_sources(inputs, max_bytes=config.max_bytes):
+        counter["inputs"] += 1
+        if isinstance(item, Reject):
+            rejects.append(item)
+            continue
+        sources.append(item)
+        if len(sources) == config.batch_size:
+            yield sources
+            sources = []
+    if sources:
+        yield sources
+
+
+def _lookup(keys: pa.ChunkedArray, table: pa.Table, column: str) -> pa.ChunkedArray:
+    """table[column] for each doc_id in keys (Arrow's join cannot carry list columns)."""
+    return table[column].take(pc.index_in(keys, value_set=table["doc_id"]))
+
+
+def _split_by_batch(table: pa.Table, doc_batch: pa.Table, n: int) -> list[pa.Table]:
+    """Cut a run-wide per-document table into one table per batch (one sort, no loops)."""
+    batch = _lookup(table["doc_id"], doc_batch, "batch").to_numpy(zero_copy_only=False)
+    order = np.argsort(batch, kind="stable")
+    t = table.take(order)
+    bounds = np.searchsorted(batch[order], np.arange(n + 1))
+    return [t.slice(bounds[i], bounds[i + 1] - bounds[i]) for i in range(n)]
+
+
+def run(
+    inputs: list[Path],
+    output: Path,
+    config: RunConfig | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> RunResult:
+    """Run every stage over `inputs` and publish one new version under `output`.
+
+    `executor` runs the batch steps (inline by default; a process pool or Prefect tasks).
+    """
+    config = config or RunConfig()
+    tick = progress or (lambda stage, n: None)
+    output = Path(output)
+    with output_lock(output):
+        staging = Staging.create(output)
+        try:
+            result = _run_locked([Path(p) for p in inputs], staging, config,
+                                 executor or InlineExecutor(), tick)
+        except BaseException:
+            staging.abort()
+            raise
+    return result
+
+
+def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executor: Executor,
+                tick: Callable[[str, int], None]) -> RunResult:
+    window = 2 * max(1, config.workers)
+    rejects: list[Reject] = []
+    counts: Counter = Counter()
+    stats = blocks.LineStats()
+    seen: dict[str, str] = {}  # doc_id -> first source_path, for exact duplicates
+    drops: list[frozenset[str]] = []  # per batch: source_paths of exact duplicates
+    input_records: list[tuple[str, str]] = []
+
+    # pass 1: read, repair, segment (batches cached in staging), run-wide line statistics
+    batches = enumerate(_source_batches(inputs, config, rejects, counts))
+    for r in _in_order(executor, prepare_batch,
+                       ((b, staging.work, i) for i, b in batches), window):
+        rejects.extend(r.rejects)
+        stats.merge(r.stats)
+        drop = set()
+        for doc_id, path, sha, _size in r.inputs:
+            if doc_id in seen:
+                drop.add(path)
+                rejects.append(Reject(path, "exact_duplicate", f"same bytes as {seen[doc_id]}"))
+            else:
+                seen[doc_id] = path
+                input_records.append((path, sha))
+        drops.append(frozenset(drop))
+        tick("read", len(r.inputs))
+    n_batches = len(drops)
+    seen.clear()
+    stats.prune(min_docs=2)
+
+    # pass 2: label, metadata, language, signatures
+    signatures, passages, metas, doc_batch = [], [], [], []
+    for r in _in_order(executor, analyse_batch,
+                       ((staging.work, i, stats, drops[i], config.syndication)
+                        for i in range(n_batches)), window):
+        signatures.append(r.signatures)
+        passages.append(r.passages)
+        metas.append(r.meta)
+        doc_batch.append(pa.table({"doc_id": r.meta["doc_id"],
+                                   "batch": pa.array([r.index] * r.meta.num_rows, pa.int32())}))
+        tick("analyse", r.meta.num_rows)
+
+    # global: clusters, passage statistics, metadata propagation (compact tables only)
+    params = config.syndication
+    sig_table = _concat(signatures, syndication.signature_table([], params))
+    assign = syndication.cluster(sig_table, params)
+    pass_stats = syndication.passage_stats(
+        _concat(passages, syndication.passage_table([], params)), assign)
+    meta = _concat(metas, metadata.meta_table([]))
+    meta = meta.set_column(meta.schema.get_field_index("cluster_id"), "cluster_id",
+                           _lookup(meta["doc_id"], assign, "cluster_id"))
+    meta = metadata.propagate(meta)
+    doc_batch_table = _concat(doc_batch, pa.table({"doc_id": pa.array([], pa.string()),
+                                                    "batch": pa.array([], pa.int32())}))
+    per_batch = zip(*(_split_by_batch(t, doc_batch_table, n_batches)
+                      for t in (assign, meta, pass_stats)), strict=True)
+
+    # pass 3: final rows, written in batch order as they come
+    rules: Counter = Counter()
+    cluster_facts, path_ids = [], []
+    for arts, blks in _in_order(executor, finish_batch,
+                                ((staging.work, i, *parts) for i, parts in enumerate(per_batch)),
+                                window):
+        staging.write("articles", arts)
+        staging.write("blocks", blks)
+        cluster_facts.append(arts.select(["doc_id", "outlet", "published_date"]))
+        path_ids.append(arts.select(["source_path", "doc_id"]))
+        counts["articles"] += arts.num_rows
+        counts["blocks"] += blks.num_rows
+        for role, n in Counter(blks["role"].to_pylist()).items():
+            counts[f"role:{role}"] += n
+        rules.update(r for r in blks["reason"].to_pylist() if r)
+        tick("write", arts.num_rows)
+    staging.write("rejects", rejects_table(rejects))
+    clusters = _clusters(assign, cluster_facts)
+    staging.write("clusters", clusters)
+
+    manifest = base_manifest(config.as_dict())
+    manifest["inputs"] = {
+        "roots": [str(p) for p in inputs],
+        "count": counts["inputs"],
+        "digest": input_digest(sorted(input_records)),
+    }
+    reasons = Counter(r.reason for r in rejects)
+    multi = [s for s in clusters["size"].to_pylist() if s > 1]
+    manifest["counts"] = {
+        "inputs": counts["inputs"],
+        "articles": counts["articles"],
+        "rejects": len(rejects),
+        "rejects_by_reason": dict(sorted(reasons.items())),
+        "blocks": counts["blocks"],
+        "blocks_by_role": {k[5:]: v for k, v in sorted(counts.items()) if k.startswith("role:")},
+        "clusters": clusters.num_rows,
+        "multi_copy_clusters": len(multi),
+        "duplicates": sum(multi) - len(multi),
+        "cluster_sizes": {str(k): v for k, v in sorted(Counter(clusters["size"].to_pylist())
+                                                           .items())},
+        "top_rules": dict(rules.most_common(10)),
+    }
+    parent = latest_version(staging.root)
+    if parent:
+        now = _concat(path_ids, pa.table({"source_path": pa.array([], pa.string()),
+                                          "doc_id": pa.array([], pa.string())}))
+        new_keys = dict(zip(now["source_path"].to_pylist(), now["doc_id"].to_pylist(),
+                            strict=True))
+        manifest["changes"] = diff_keys(article_keys(staging.root / parent), new_keys)
+    version = staging.publish(manifest, dataset_card(manifest))
+    return RunResult(version=version, output=staging.root, counts=manifest["counts"])
+
+
+def _concat(tables: list[pa.Table], empty: pa.Table) -> pa.Table:
+    return pa.concat_tables(tables) if tables else empty
+
+
+def _clusters(assign: pa.Table, facts: list[pa.Table]) -> pa.Table:
+    """The clusters table in the published schema (outlets and first date of the copies)."""
+    if facts:
+        facts_table = pa.concat_tables(facts)
+    else:
+        facts_table = pa.table({"doc_id": pa.array([], pa.string()),
+                                "outlet": pa.array([], pa.string()),
+                                "published_date": pa.array([], pa.date32())})
+    t = syndication.clusters_table(assign, facts_table)
+    return t.rename_columns({"canonical": "canonical_doc_id", "first_date": "first_published"})
+
+
