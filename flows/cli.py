@@ -200,6 +200,54 @@ def schema(
     print(f"wrote {len(files)} files to {directory}")
 
 
+@app.command()
+def serve(
+    cron: Annotated[
+        str,
+        typer.Option(help="When to run: a 5-field cron expression, e.g. '0 * * * *' "
+                     "(hourly)."),
+    ],
+    inputs: Annotated[
+        list[Path] | None,
+        typer.Argument(help="What each run reads (as for `run`). Default: seeds/."),
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Output root; each run adds a version.")
+    ] = Path("output"),
+    name: Annotated[str, typer.Option(help="Deployment name.")] = "newsprep-scheduled",
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="IANA timezone the cron expression is read in. Default: UTC."),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Documents per batch (one Prefect task per batch).")
+    ] = 1000,
+) -> None:
+    """Re-run the flow on a cron schedule, served from this process until Ctrl-C.
+
+    Needs a running Prefect server (PREFECT_API_URL): a temporary one would die with
+    this process and could not keep a schedule.
+    """
+    inputs = inputs or [Path("seeds")]
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:
+        raise _fail(f"input not found: {', '.join(missing)}", 2)
+    from flows import schedule
+
+    try:
+        schedule.cron_schedule(cron, timezone)
+    except schedule.ScheduleError as e:
+        raise _fail(str(e), 2) from None
+    if not os.environ.get("PREFECT_API_URL"):
+        raise _fail("serve needs a Prefect server: start one with `prefect server start` "
+                    "and `export PREFECT_API_URL=http://127.0.0.1:4200/api`", 2)
+    try:
+        schedule.serve(name, cron, timezone, [str(p) for p in inputs], str(output),
+                       batch_size)
+    except Exception as e:  # one line for the user (server unreachable, ...)
+        raise _fail(f"serve failed: {type(e).__name__}: {e}") from None
+
+
 def main() -> None:
     app()
 

@@ -72,6 +72,11 @@ _NON_LATIN = re.compile(r"[^\W\d_\u0000-\u024F]")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
+def _letters(text: str) -> int:
+    """How many letters `text` has (str.isalpha over a map: no list of matches is built)."""
+    return sum(map(str.isalpha, text))
+
+
 def script_language(text: str) -> str | None:
     """The language implied by the dominant script alone, when that is unambiguous."""
     if len(_NON_LATIN.findall(text)) < 0.3 * len(_LETTER.findall(text)):
@@ -110,12 +115,15 @@ class _Model:
 
 def _gram_keys(cps: np.ndarray) -> np.ndarray:
     """Integer keys of the 1-, 2- and 3-grams of a code point array (21 bits a character;
-    the first character of a 2/3-gram is never 0, so the three kinds cannot collide)."""
+    the first character of a 2/3-gram is never 0, so the three kinds cannot collide), in the
+    order of their last character: grams of one text stay together, so no sort is needed
+    to sum them per text."""
     c = cps.astype(np.uint64)
     uni = np.where(c != _SPACE, c, np.uint64(0))  # 0 matches nothing: keeps positions aligned
     bi = (c[:-1] << np.uint64(21)) | c[1:]
     tri = (c[:-2] << np.uint64(42)) | (c[1:-1] << np.uint64(21)) | c[2:]
-    return np.concatenate([uni, bi, tri])
+    head = np.concatenate([uni[:2], bi[:1]])
+    return np.concatenate([head, np.stack([uni[2:], bi[1:], tri], axis=1).ravel()])
 
 
 @lru_cache(maxsize=1)
@@ -150,16 +158,13 @@ def _scores(texts: list[str], m: _Model) -> tuple[np.ndarray, np.ndarray]:
     keep = ~(space & np.concatenate([[False], space[:-1]]))  # collapse runs of spaces
     cps, seg = cps[keep], seg[keep]
     q = _gram_keys(cps)
-    # each n-gram belongs to the text of its last character (separators are spaces)
-    qseg = np.concatenate([seg, seg[1:], seg[2:]])
-    qorder = np.argsort(q)  # sorted queries make the binary searches cache-friendly
-    q, qseg = q[qorder], qseg[qorder]
+    # each n-gram belongs to the text of its last character (separators are spaces); the
+    # keys come in text order, so the hits of one text are one run
+    qseg = np.concatenate([seg[:2], seg[1:2], np.repeat(seg[2:], 3)])
     idx = np.searchsorted(m.keys, q)
     idx[idx >= len(m.keys)] = 0
     hit = m.keys[idx] == q
     rows, hseg = idx[hit], qseg[hit]
-    order = np.argsort(hseg, kind="stable")
-    rows, hseg = rows[order], hseg[order]
     counts = np.bincount(hseg, minlength=len(texts))
     out = np.zeros((len(texts), len(m.langs)), dtype=np.float64)
     if len(rows):
@@ -179,7 +184,7 @@ def detect_many(texts: list[str]) -> list[str | None]:
             if sum(map(str.isalpha, sample)) >= 20:
                 todo.append(i)
             continue
-        if len(_LETTER.findall(sample)) < 20:
+        if _letters(sample) < 20:
             continue
         out[i] = script_language(sample)
         if out[i] is None:
@@ -221,7 +226,7 @@ def detect_batch(docs: list[Document]) -> None:
     paras: list[list[str]] = []
     for doc in docs:
         body = doc.body
-        main = body if len(_LETTER.findall(body[:SAMPLE_CHARS])) >= 20 else (
+        main = body if _letters(body[:SAMPLE_CHARS]) >= 20 else (
             doc.title or "") + "\n" + body
         mains.append(main)
         paras.append([p[:PARA_SAMPLE_CHARS] for p in _paragraph_sample(body)])

@@ -309,8 +309,22 @@ def _outlet(doc: Document, v: _View, dl: header.Dateline | None, suffix: str | N
         return by_url
     if suffix:
         return canonical_outlet(suffix)
-    return (_suffix_elsewhere(doc.text, title) or _site_suffix(doc.text)
-            or _rights_holder(rights, doc.text))
+    extra: Counter[str] = Counter()
+    for name, w in ((_suffix_elsewhere(doc.text, title), 3.0), (_site_suffix(doc.text), 2.0),
+                    (_rights_holder(rights, doc.text), 3.0)):
+        if name:
+            extra[name] += w
+    return self_named_site(_furniture(v), extra, frozenset({title}) if title else frozenset())
+
+
+def _furniture(v: _View) -> str:
+    """The page around the story: its non-body lines plus the last body paragraphs (author
+    notes) and paragraphs where the site speaks as "we" ("At X, we ..."). A site names
+    itself there, and scanning less is faster."""
+    parts = [b.text for i, b in enumerate(v.blocks)
+             if b.role != "body" or len(b.text) < 120 or i >= v.last_body - 3
+             or ", we" in b.text or ", our" in b.text]
+    return "\n".join(parts)
 
 
 _SUFFIX_SEPS = (" | ", " – ", " — ", " - ")
@@ -409,12 +423,13 @@ def _agencies(v: _View, dl: header.Dateline | None, rights: list[str]) -> list[s
 def _zone(v: _View) -> list[int]:
     """Indices of the header zone (around the title and above the first body paragraph) and
     the few blocks after the body, nearest to the article start first."""
-    anchors = [v.first_body] + ([v.title_at] if v.title_at >= 0 else [])
+    a, b = v.first_body, (v.title_at if v.title_at >= 0 else v.first_body)
+    last = v.last_body
     idx = set(range(max(0, v.first_body - HEADER_WINDOW), min(len(v.blocks), v.first_body + 4)))
     if v.title_at >= 0:
         idx |= set(range(max(0, v.title_at - 3), min(len(v.blocks), v.title_at + HEADER_WINDOW)))
     idx |= set(range(v.last_body + 1, min(len(v.blocks), v.last_body + 1 + FOOTER_WINDOW)))
-    return sorted(idx, key=lambda i: (i > v.last_body, min(abs(i - a) for a in anchors)))
+    return sorted(idx, key=lambda i: (i > last, min(abs(i - a), abs(i - b))))
 
 
 def _meta_candidate(b: Block) -> bool:
@@ -448,7 +463,7 @@ def _authors(v: _View, dl: header.Dateline | None) -> list[str]:
                 out += [n for n in ml.authors if n not in out]
         if out:
             return out
-    return _name_next_to_date(v)
+    return _name_next_to_date(v) or _bio_author(v)
 
 
 def _name_next_to_date(v: _View) -> list[str]:
@@ -466,9 +481,42 @@ def _name_next_to_date(v: _View) -> list[str]:
         if not any(j in dated for j in (i - 2, i - 1, i + 1, i + 2)):
             continue
         names = header.split_names(b.text)
-        if len(names) == 1 and 2 <= len(names[0].split()) <= 4:
+        if len(names) == 1 and 2 <= len(names[0].split()) <= 4 and not _common_phrase(
+                names[0], v):
             return names
     return []
+
+
+_BIO = re.compile(
+    r"^(?P<name>[A-ZÀ-Ö][\w'’.-]+(?: [A-ZÀ-Ö][\w'’.-]+){1,3})(?: \(@\w+\))?,? "
+    r"(?:is|was|has been|has|writes|covers|joined)\b")
+_BIO_ROLE = re.compile(r"(?i)\b(?:writer|editor|reporter|journalist|author|contributor|"
+                       r"correspondent|columnist|freelance|staff)")
+
+
+def _bio_author(v: _View) -> list[str]:
+    """The author note under a story ("Eduard Kovacs (@EduardKovacs) is the managing editor
+    at SecurityWeek."): a page that prints no byline often credits its writer there."""
+    for b in v.blocks[max(0, v.last_body - 2) :]:
+        if len(b.text) > 600 or b.role == "caption":
+            continue
+        m = _BIO.match(b.text)
+        if m and _BIO_ROLE.search(b.text, m.end(), m.end() + 160):
+            names = header.split_names(m.group("name"))
+            if len(names) == 1:
+                return names
+    return []
+
+
+def _common_phrase(name: str, v: _View) -> bool:
+    """"All Posts", "Keyword Research", "Book Now": a capitalised line whose every word the
+    page also prints in lower case is a phrase (a menu item, a crosshead), not a person."""
+    text = "\n".join(b.text for b in v.blocks)
+    for word in name.split():
+        low = word.lower()
+        if low == word or not re.search(r"(?<![\w-])" + re.escape(low) + r"(?![\w-])", text):
+            return False
+    return True
 
 
 def _date(v: _View, dl: header.Dateline | None) -> ParsedDate | None:
@@ -634,3 +682,196 @@ def propagate(meta: pa.Table) -> pa.Table:
                 r["date_source"] = "propagated"
                 r["propagated"].append("published_date")
     return pa.Table.from_pylist(rows, schema=META_SCHEMA)
+
+
+# ------------------------------------------------------------------------------------------
+# Outlet evidence: where a site names itself in its own page furniture
+# ------------------------------------------------------------------------------------------
+
+# a site name as printed: capitalised words (or "iRunFar"/"eBay" forms, domains, "&"),
+# joined by spaces and a few lower-case connectives ("Guide to Iceland")
+_SITE = (r"(?P<n>(?:[A-Z0-9]|[a-z]{1,2}[A-Z])[\w'’.&+-]*(?:[ ](?:(?:of|on|to|for|and|the|in)"
+         r"[ ])?(?:[A-Z0-9&]|[a-z]{1,2}[A-Z])[\w'’.&+-]*){0,5})")
+# (cue, weight): phrases in which a site speaks of itself by name. A capital-insensitive cue
+# is written (?i:...); the name itself must be printed capitalised.
+_SELF_CUES: tuple[tuple[tuple[str, ...], str, float], ...] = (
+    (("about", "support", "explore", "search", "subscribe to", "welcome to", "back to",
+      "thanks for reading", "thank you for supporting", "log in to", "login to",
+      "sign in to your", "sign up for", "happy holidays from"),
+     r"^(?i:about|support|explore|search|subscribe to|welcome to|back to|"
+     r"thanks for reading|thank you for supporting|log ?in to|sign in to your|"
+     r"sign up for|happy holidays from) (?:the )?" + _SITE, 2.0),
+    (("trust", "learn about", "process at", "team at", "work at", "mission at"),
+     r"(?i:why (?:you should )?trust|learn about|editorial process at|team at|"
+     r"work at|our mission at) (?:the )?" + _SITE, 2.5),
+    (("chosen by",), r"(?i:chosen by an?) " + _SITE + r" (?i:editor)", 3.0),
+    (("editor", "writer", "reporter", "contributor", "columnist", "correspondent", "team"),
+     r"(?i:(?:editor|writer|reporter|contributor|columnist|correspondent|team)(?: \w+)?"
+     r"(?:,| at| for| with)) (?:the )?" + _SITE + r"(?=[.,]|\s+(?:who|and|is|where|since)|$)",
+     2.0),
+    ((", we", ", our"), r"(?:^|[.!?] )(?i:at|here, at) " + _SITE + r", (?i:we|our)\b", 2.0),
+    (("supported by", "may ", "is a ", "requires writers", "helps you", "has been helping"),
+     r"^" + _SITE + r" (?i:is supported by|may (?:earn|contain|receive|collect)|"
+     r"is a (?:non-?profit|registered charity|publication|production)|"
+     r"requires writers|helps you|has been helping)", 2.5),
+    (("\nby", "\nwritten by", "\nposted by", "\npublished by"),
+     r"^(?:(?i:written|posted|published) )?(?i:by):? " + _SITE + r"(?:$| on | \|)", 1.5),
+    (("team", "staff", "editors", "newsletter"),
+     r"^(?:the )?" + _SITE + r"(?:'s?|’s?)? (?i:team|staff|editors|newsletter)$", 2.0),
+)
+_CUES = tuple((words, re.compile(p, re.M), w) for words, p, w in _SELF_CUES)
+# a bare name line among the first lines of a page: its masthead
+_MASTHEAD = re.compile(r"(?m)^(?i:the )?" + _SITE + r"$")
+_TLD = re.compile(r"\.(?:com|org|net|co|io|in|news|media|blog|info|us|uk|ca|au|de|fr|edu)"
+                  r"(?![\w-])", re.I)
+_LABEL = re.compile(r"([a-z0-9][a-z0-9-]{1,40})$", re.I)
+
+
+def _domain_labels(text: str) -> set[str]:
+    """Second-level labels of the domains and e-mail addresses printed on the page
+    ("TheAtlantic.com", "info@driving-tests.org" -> "theatlantic", "drivingtests")."""
+    out: set[str] = set()
+    for m in _TLD.finditer(text):
+        lab = _LABEL.search(text, max(0, m.start() - 41), m.start())
+        if lab:
+            out.add(lab.group(1).lower().replace("-", ""))
+    return out
+
+
+# lower-case cue word -> the cues that need it
+_CUE_WORDS: dict[str, tuple[int, ...]] = {}
+for _k, (_ws, _, _) in enumerate(_SELF_CUES):
+    for _w in _ws:
+        _CUE_WORDS[_w] = (*_CUE_WORDS.get(_w, ()), _k)
+
+
+def _cue_lines(text: str) -> list[set[int]]:
+    """Per cue, the start offsets of the lines that hold one of its words, found with
+    str.find in the lower-cased page (C speed; the cue patterns are slow over a page)."""
+    low = text.lower()
+    if len(low) != len(text):  # a few characters change length when lower-cased
+        low = text
+    out: list[set[int]] = [set() for _ in _SELF_CUES]
+    for word, cues in _CUE_WORDS.items():
+        at = low.find(word)
+        while at >= 0:
+            start = low.rfind("\n", 0, at + (word[0] == "\n")) + 1
+            for k in cues:
+                out[k].add(start)
+            end = low.find("\n", at + 1)
+            if end < 0:
+                break
+            at = low.find(word, end)
+    return out
+
+
+_SQUASH = re.compile(r"[^0-9a-z]+")
+TOP_LINES = 4  # a bare name among the first lines of a page is its masthead
+
+
+def _squash(name: str) -> str:
+    """Letters and digits only, lower case: "Driving-Tests.org" -> "drivingtestsorg"."""
+    return _SQUASH.sub("", name.lower())
+
+
+def _domain_match(name: str, labels: set[str]) -> bool:
+    """The name is the site's domain spelled out ("The Atlantic" ~ theatlantic.com) or its
+    initials ("British Heart Foundation" ~ bhf.org.uk)."""
+    words = [w for w in re.split(r"[\s.]+", name) if w]
+    if words and words[-1].lower() in ("com", "org", "net", "io", "co"):
+        words = words[:-1]
+    sq = _squash(" ".join(words))
+    sq_noart = _squash(" ".join(words[1:])) if words and words[0].lower() == "the" else sq
+    initials = "".join(w[0].lower() for w in words if w[0].isalnum())
+    return bool(sq and (sq in labels or sq_noart in labels
+                        or (len(initials) >= 3 and initials in labels)))
+
+
+def _whole_count(text: str, name: str) -> int:
+    """How often `name` is printed as whole words (case as printed)."""
+    n, at = 0, text.find(name)
+    while at >= 0:
+        end = at + len(name)
+        if (at == 0 or not text[at - 1].isalnum()) and (end >= len(text)
+                                                         or not text[end].isalnum()):
+            n += 1
+        at = text.find(name, end)
+    return n
+
+
+_CONNECTIVES = frozenset({"the", "of", "on", "to", "for", "and", "in", "&", "a", "an"})
+
+
+def _shortest_repeated(text: str, name: str, counts: dict[str, int]) -> str:
+    """A greedy capture that ran into the next menu item ("Housecall Pro Get") shrinks to its
+    longest prefix that the page prints again ("Housecall Pro")."""
+    words = name.split()
+    for k in range(len(words), 0, -1):
+        cand = " ".join(words[:k])
+        if k < len(words) and (words[k - 1].lower() in _CONNECTIVES
+                               or words[k - 1].lower() in registry().not_outlet):
+            continue
+        if cand not in counts:
+            counts[cand] = _whole_count(text, cand)
+        if counts[cand] >= 2 or (k == len(words) and len(words) == 1):
+            return cand
+    return name
+
+
+def _trim_site(name: str) -> str | None:
+    name = re.sub(r"(?:'s|’s|'|’)$", "", name.strip(" .,:;!?-–—|®™")).strip()
+    return name or None
+
+
+def self_named_site(text: str, extra: dict[str, float] | None = None,
+                    skip: frozenset[str] = frozenset()) -> str | None:
+    """The site's own name from how a page speaks of itself: "About X", "Why trust X",
+    "editor at X", "X may earn a commission", a masthead line, repeated with the domain.
+
+    Each candidate collects the weights of its cues, a bonus when it spells the page's
+    domain, and a little for each further mention; the best one above the bar wins. Better
+    no outlet than a navigation word or a parent company."""
+    reg = registry()
+    labels = _domain_labels(text)
+    score: dict[str, float] = dict(extra or {})
+    counts: dict[str, int] = {}
+    kinds: dict[str, set[float]] = {}
+    top_end = 0
+    for _ in range(TOP_LINES):
+        nxt = text.find("\n", top_end)
+        if nxt < 0:
+            break
+        top_end = nxt + 1
+    for starts, (_, pat, w) in zip(_cue_lines(text), _CUES, strict=True):
+        for start in starts:
+            end = text.find("\n", start)
+            m = pat.search(text, start, end if end >= 0 else len(text))
+            name = _trim_site(m.group("n")) if m else None
+            if name:
+                name = _shortest_repeated(text, name, counts)
+                score[name] = score.get(name, 0.0) + w
+                kinds.setdefault(name, set()).add(w)
+    for m in _MASTHEAD.finditer(text, 0, top_end):
+        name = _trim_site(m.group("n"))
+        if name and len(name.split()) <= 5:
+            score[name] = score.get(name, 0.0) + 1.5
+    best, best_score = None, 0.0
+    for name, s in score.items():
+        words = name.split()
+        if (name in skip or len(name) < 2 or len(words) > 6
+                or any(x.lower().strip(".,!?®") in reg.not_outlet for x in words)
+                or header.find_dates(name) or name.isdigit()):
+            continue
+        on_domain = _domain_match(name, labels)
+        if s < 2.0 and not on_domain:
+            continue  # a masthead line alone may be any menu word
+        n = counts.get(name) or _whole_count(text, name)
+        if (name.isalpha() and name.istitle() and not on_domain and n < 4
+                and len(kinds.get(name, ())) < 2):
+            continue  # "Explore Iceland", "About Jill": one plain word needs more evidence
+        if all(x.lower() in _CONNECTIVES for x in words):
+            continue
+        s += min(max(n - 1, 0), 6) * 0.3 + (2.0 if on_domain else 0.0)
+        if s > best_score or (s == best_score and best and len(name) > len(best)):
+            best, best_score = name, s
+    return canonical_outlet(best) if best and best_score >= 3.0 else None

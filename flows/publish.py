@@ -156,6 +156,13 @@ class Staging:
         return stg
 
     @property
+    def state(self) -> Path:
+        """Internal files a later run reuses (signatures); published with the version."""
+        path = self.path / "state"
+        path.mkdir(exist_ok=True)
+        return path
+
+    @property
     def work(self) -> Path:
         """Scratch space for intermediate batches; removed before publishing."""
         return self.path / "work"
@@ -181,21 +188,24 @@ class Staging:
         name = f"version=v{number:04d}"
         manifest = {**manifest, "version": name, "parent_version": latest_version(self.root)}
         manifest["files"] = {
-            f"{t}.parquet": {
-                "rows": self.writers[t].rows,
-                "bytes": (self.path / f"{t}.parquet").stat().st_size,
-                "sha256": file_sha256(self.path / f"{t}.parquet"),
+            p.relative_to(self.path).as_posix(): {
+                "rows": pq.read_metadata(p).num_rows,
+                "bytes": p.stat().st_size,
+                "sha256": file_sha256(p),
             }
-            for t in TABLE_FILES
+            for p in sorted(self.path.rglob("*.parquet"))
         }
         (self.path / "manifest.json").write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n",
             encoding="utf-8",
         )
         (self.path / "README.md").write_text(card.replace("{version}", name), encoding="utf-8")
-        for p in self.path.iterdir():
-            with open(p, "rb") as f:
-                os.fsync(f.fileno())
+        for p in self.path.rglob("*"):
+            if p.is_file():
+                with open(p, "rb") as f:
+                    os.fsync(f.fileno())
+            else:
+                _fsync_dir(p)
         _fsync_dir(self.path)
         target = self.root / name
         os.rename(self.path, target)

@@ -22,10 +22,12 @@ from typing import Any, Protocol
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from flows import blocks, metadata, read, syndication
 from flows.batches import analyse_batch, finish_batch, prepare_batch
 from flows.card import dataset_card
+from flows.incremental import Parent
 from flows.model import Reject
 from flows.publish import Staging, base_manifest, input_digest, latest_version, output_lock
 from flows.report import article_keys, diff_keys
@@ -115,8 +117,9 @@ def _lookup(keys: pa.ChunkedArray, table: pa.Table, column: str) -> pa.ChunkedAr
 
 
 def _split_by_batch(table: pa.Table, doc_batch: pa.Table, n: int) -> list[pa.Table]:
-    """Cut a run-wide per-document table into one table per batch (one sort, no loops)."""
-    batch = _lookup(table["doc_id"], doc_batch, "batch").to_numpy(zero_copy_only=False)
+    """Cut a run-wide per-document table into one table per batch (one sort, no loops);
+    rows of documents in no batch (reused from the parent) are left out."""
+    batch = _lookup(table["doc_id"], doc_batch, "batch").fill_null(n).to_numpy()
     order = np.argsort(batch, kind="stable")
     t = table.take(order)
     bounds = np.searchsorted(batch[order], np.arange(n + 1))
@@ -153,32 +156,42 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
     window = 2 * max(1, config.workers)
     rejects: list[Reject] = []
     counts: Counter = Counter()
-    stats = blocks.LineStats()
-    seen: dict[str, str] = {}  # doc_id -> first source_path, for exact duplicates
-    drops: list[frozenset[str]] = []  # per batch: source_paths of exact duplicates
-    input_records: list[tuple[str, str]] = []
+    parent = Parent.load(staging.root, config)
 
     # pass 1: read, repair, segment (batches cached in staging), run-wide line statistics
+    stats = blocks.LineStats()
+    seen: dict[str, str] = {}  # doc_id -> first source_path, for exact duplicates
+    duplicates: list[set[str]] = []  # per batch: source_paths of exact duplicates
+    known: list[set[str]] = []  # per batch: source_paths whose bytes the parent published
+    input_records: list[tuple[str, str]] = []
     batches = enumerate(_source_batches(inputs, config, rejects, counts))
     for r in _in_order(executor, prepare_batch,
                        ((b, staging.work, i) for i, b in batches), window):
         rejects.extend(r.rejects)
         stats.merge(r.stats)
-        drop = set()
+        duplicates.append(set())
+        known.append(set())
         for doc_id, path, sha, _size in r.inputs:
             if doc_id in seen:
-                drop.add(path)
+                duplicates[-1].add(path)
                 rejects.append(Reject(path, "exact_duplicate", f"same bytes as {seen[doc_id]}"))
-            else:
-                seen[doc_id] = path
-                input_records.append((path, sha))
-        drops.append(frozenset(drop))
+                continue
+            seen[doc_id] = path
+            input_records.append((path, sha))
+            if parent and doc_id in parent.doc_ids:
+                known[-1].add(path)
         tick("read", len(r.inputs))
-    n_batches = len(drops)
-    seen.clear()
+    n_batches = len(duplicates)
     stats.prune(min_docs=2)
+    # Reuse the parent's rows only when every document it published is still an input
+    # (additions only); otherwise everything is recomputed.
+    incremental = parent is not None and parent.doc_ids <= seen.keys()
+    reused_paths = {doc_id: seen[doc_id] for doc_id in parent.doc_ids} if incremental else {}
+    seen.clear()
+    drops = [frozenset(d | k) if incremental else frozenset(d)
+             for d, k in zip(duplicates, known, strict=True)]
 
-    # pass 2: label, metadata, language, signatures
+    # pass 2: label, metadata, language, signatures (new documents only when incremental)
     signatures, passages, metas, doc_batch = [], [], [], []
     for r in _in_order(executor, analyse_batch,
                        ((staging.work, i, stats, drops[i], config.syndication)
@@ -192,37 +205,54 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
 
     # global: clusters, passage statistics, metadata propagation (compact tables only)
     params = config.syndication
-    sig_table = _concat(signatures, syndication.signature_table([], params))
-    assign = syndication.cluster(sig_table, params)
-    pass_stats = syndication.passage_stats(
-        _concat(passages, syndication.passage_table([], params)), assign)
-    meta = _concat(metas, metadata.meta_table([]))
-    meta = meta.set_column(meta.schema.get_field_index("cluster_id"), "cluster_id",
-                           _lookup(meta["doc_id"], assign, "cluster_id"))
-    meta = metadata.propagate(meta)
+    new_sigs = _concat(signatures, syndication.signature_table([], params))
+    new_passages = _concat(passages, syndication.passage_table([], params))
+    new_meta = _concat(metas, metadata.meta_table([]))
+    if incremental:
+        new_assign = syndication.cluster_incremental(parent.signatures(), parent.assignments(),
+                                                     new_sigs, params)
+        all_sigs = pa.concat_tables([parent.signatures(), new_sigs])
+        assign = pa.concat_tables([parent.assignments(), new_assign])
+        pass_stats = syndication.passage_stats(
+            pa.concat_tables([parent.passages(), new_passages]), assign)
+        old_meta = parent.meta().cast(new_meta.schema)
+    else:
+        all_sigs, assign = new_sigs, syndication.cluster(new_sigs, params)
+        pass_stats = syndication.passage_stats(new_passages, assign)
+        old_meta = new_meta.slice(0, 0)
+    new_meta = new_meta.set_column(new_meta.schema.get_field_index("cluster_id"), "cluster_id",
+                                   _lookup(new_meta["doc_id"], assign, "cluster_id"))
+    meta = metadata.propagate(pa.concat_tables([old_meta, new_meta]))
     doc_batch_table = _concat(doc_batch, pa.table({"doc_id": pa.array([], pa.string()),
                                                     "batch": pa.array([], pa.int32())}))
     per_batch = zip(*(_split_by_batch(t, doc_batch_table, n_batches)
                       for t in (assign, meta, pass_stats)), strict=True)
+    pq.write_table(all_sigs, staging.state / "signatures.parquet", compression="zstd")
 
-    # pass 3: final rows, written in batch order as they come
+    # pass 3: final rows, written in batch order as they come; then the parent's reused rows
     rules: Counter = Counter()
-    cluster_facts, path_ids = [], []
-    for arts, blks in _in_order(executor, finish_batch,
-                                ((staging.work, i, *parts) for i, parts in enumerate(per_batch)),
-                                window):
+    facts: list[pa.Table] = []  # doc_id, source_path, outlet, published_date of every article
+
+    def write(arts: pa.Table, blks: pa.Table) -> None:
         staging.write("articles", arts)
         staging.write("blocks", blks)
-        cluster_facts.append(arts.select(["doc_id", "outlet", "published_date"]))
-        path_ids.append(arts.select(["source_path", "doc_id"]))
+        facts.append(arts.select(["doc_id", "source_path", "outlet", "published_date"]))
         counts["articles"] += arts.num_rows
         counts["blocks"] += blks.num_rows
         for role, n in Counter(blks["role"].to_pylist()).items():
             counts[f"role:{role}"] += n
         rules.update(r for r in blks["reason"].to_pylist() if r)
         tick("write", arts.num_rows)
+
+    if incremental:  # first, so "first document seen" stays the earliest published one
+        for arts, blks in parent.rows(reused_paths, meta, pass_stats):
+            write(arts, blks)
+    for arts, blks in _in_order(executor, finish_batch,
+                                ((staging.work, i, *parts) for i, parts in enumerate(per_batch)),
+                                window):
+        write(arts, blks)
     staging.write("rejects", rejects_table(rejects))
-    clusters = _clusters(assign, cluster_facts)
+    clusters = _clusters(assign, facts)
     staging.write("clusters", clusters)
 
     manifest = base_manifest(config.as_dict())
@@ -230,6 +260,11 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
         "roots": [str(p) for p in inputs],
         "count": counts["inputs"],
         "digest": input_digest(sorted(input_records)),
+    }
+    manifest["incremental"] = {
+        "reused_from": parent.name if incremental else None,
+        "reused_articles": len(reused_paths),
+        "processed_articles": new_meta.num_rows,
     }
     reasons = Counter(r.reason for r in rejects)
     multi = [s for s in clusters["size"].to_pylist() if s > 1]
@@ -247,13 +282,12 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
                                                            .items())},
         "top_rules": dict(rules.most_common(10)),
     }
-    parent = latest_version(staging.root)
-    if parent:
-        now = _concat(path_ids, pa.table({"source_path": pa.array([], pa.string()),
-                                          "doc_id": pa.array([], pa.string())}))
+    previous = latest_version(staging.root)
+    if previous:
+        now = pa.concat_tables(facts) if facts else None
         new_keys = dict(zip(now["source_path"].to_pylist(), now["doc_id"].to_pylist(),
-                            strict=True))
-        manifest["changes"] = diff_keys(article_keys(staging.root / parent), new_keys)
+                            strict=True)) if now is not None else {}
+        manifest["changes"] = diff_keys(article_keys(staging.root / previous), new_keys)
     version = staging.publish(manifest, dataset_card(manifest))
     return RunResult(version=version, output=staging.root, counts=manifest["counts"])
 

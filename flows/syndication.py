@@ -586,3 +586,75 @@ def passage_stats(passages: pa.Table, assignments: pa.Table) -> pa.Table:
             "passage_first_doc": out.column("passage_first_doc"),
         }
     )
+
+
+def cluster_incremental(
+    old: pa.Table, old_assign: pa.Table, new: pa.Table, params: SyndicationParams = DEFAULT_PARAMS
+) -> pa.Table:
+    """Assign new documents to the clusters of an earlier version, or to new clusters.
+
+    Published clusters stay as they are (their ids, canonicals and members never change);
+    only pairs with at least one new document are verified. A group of new documents
+    linked to each other joins the published cluster of its most similar published copy;
+    a group with no published copy becomes a cluster of its own, with its canonical chosen
+    by the usual policy. Returns rows for the new documents only (`cluster`'s columns).
+    """
+    n_old, n_new = old.num_rows, new.num_rows
+    if n_new == 0 or n_old == 0:
+        return cluster(new, params)
+    both = pa.concat_tables([old.select(new.column_names), new])
+    sig = _signature_matrix(both)
+    shingles = both.column("shingles").to_numpy(zero_copy_only=False).astype(np.int64)
+    pairs = candidate_pairs(both, params)
+    pairs = pairs[pairs[:, 1] >= n_old]  # i < j: at least one new document
+    edges, jac = np.empty((0, 2), np.int64), np.empty(0)
+    if len(pairs):
+        j, c = estimate_similarity(sig, shingles, pairs)
+        sa, sb = shingles[pairs[:, 0]], shingles[pairs[:, 1]]
+        ratio = np.minimum(sa, sb) / np.maximum(np.maximum(sa, sb), 1)
+        ok = _accept(j, c, ratio, params)
+        edges, jac = pairs[ok], j[ok]
+    to_old = edges[:, 0] < n_old
+    comp = connected_components(n_new, edges[~to_old] - n_old)  # groups of new documents
+
+    # each group's best link to a published document decides its published cluster
+    old_cluster = _lookup_column(old_assign, old.column("doc_id"), "cluster_id")
+    link_old = np.full(n_new, -1, dtype=np.int64)
+    link_jac = np.full(n_new, -1.0)
+    for (i, k), s in zip(edges[to_old], jac[to_old], strict=True):
+        g = comp[k - n_old]
+        if s > link_jac[g]:
+            link_jac[g], link_old[g] = s, i
+    joined = link_old[comp] >= 0
+
+    rest = cluster(new.filter(pa.array(~joined)), params)
+    if not joined.any():
+        return rest
+    members = np.flatnonzero(joined)
+    cluster_ids = old_cluster[link_old[comp[members]]]
+    canon_row = _lookup_rows(old.column("doc_id"), cluster_ids)
+    _, cont = estimate_similarity(sig, shingles, np.stack([members + n_old, canon_row], axis=1))
+    ids = pa.array(cluster_ids.tolist(), pa.string())
+    attached = pa.table(
+        {
+            "doc_id": new.column("doc_id").take(pa.array(members)),
+            "cluster_id": ids,
+            "is_canonical": pa.array(np.zeros(len(members), dtype=bool)),
+            "duplicate_of": ids,
+            "similarity": pa.array(np.round(cont, 4), pa.float64()),
+            "similarity_method": pa.array([SIMILARITY_METHOD] * len(members), pa.string()),
+        }
+    )
+    return pa.concat_tables([rest, attached.cast(rest.schema)])
+
+
+def _lookup_column(table: pa.Table, doc_ids: pa.ChunkedArray, column: str) -> np.ndarray:
+    """table[column] for each doc_id, as a numpy object array."""
+    idx = pc.index_in(doc_ids, value_set=table.column("doc_id"))
+    return table.column(column).take(idx).to_numpy(zero_copy_only=False).astype(object)
+
+
+def _lookup_rows(doc_ids: pa.ChunkedArray, wanted: np.ndarray) -> np.ndarray:
+    """Row index in doc_ids of each wanted doc_id."""
+    idx = pc.index_in(pa.array(wanted.tolist(), pa.string()), value_set=doc_ids)
+    return idx.to_numpy(zero_copy_only=False).astype(np.int64)

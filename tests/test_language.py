@@ -71,3 +71,17 @@ def test_script_shortcut_needs_no_model():
     assert language.script_language(SAMPLES["ja"]) == "ja"
     assert language.script_language(SAMPLES["en"]) is None  # Latin: the model decides
     assert language.script_language(SAMPLES["ru"]) is None  # Cyrillic is shared
+
+
+def test_gram_keys_in_text_order() -> None:
+    """N-gram keys come grouped by their last character, so per-text sums need no sort."""
+    import numpy as np
+
+    cps = np.array([ord(c) for c in " ab"], dtype=np.uint32)
+    keys = language._gram_keys(cps)
+    assert len(keys) == 3 * len(cps) - 3
+    assert set(keys.tolist()) >= {ord("a"), ord("b"), (ord("a") << 21) | ord("b")}
+
+
+def test_letters_counts_letters_only() -> None:
+    assert language._letters("abc 123 _ é") == 4

@@ -148,3 +148,101 @@ def test_speed_budget():
     t = time.perf_counter()
     metadata.extract(doc)
     assert time.perf_counter() - t < 0.5
+
+
+# --- the site naming itself (lines from dev set pages; see fixtures NOTICE.md) -------------
+
+
+def test_self_named_site_from_about_line_and_domain() -> None:
+    """"About X" in the footer plus the site's own e-mail domain: the site, not a nav word."""
+    text = "\n".join([
+        "Driving-Tests.org",
+        "Menu",
+        "About Us",
+        "Contact info@driving-tests.org",
+        "Driving-Tests.org Help Center",
+    ])
+    assert metadata.self_named_site(text) == "Driving-Tests.org"
+
+
+def test_self_named_site_trust_and_bio_cues() -> None:
+    """"Why you should trust X" and an author note "editor at X" agree on the name."""
+    text = "\n".join([
+        "Why you should trust PCWorld for laptop reviews and buying advice: It's in our name!",
+        "Eduard is an Associate Editor at PCWorld. He covers laptops.",
+        "The PCWorld team puts each and every Windows laptop through benchmarks.",
+    ])
+    assert metadata.self_named_site(text) == "PCWorld"
+
+
+def test_self_named_site_initials_of_domain() -> None:
+    """A charity footer: the name spelled by the initials of its domain (bhf.org.uk)."""
+    text = "\n".join([
+        "British Heart Foundation",
+        "British Heart Foundation is a registered charity in England and Wales (225971).",
+        "To find out more, or to support British Heart Foundation's work, please visit "
+        "www.bhf.org.uk.",
+    ])
+    assert metadata.self_named_site(text) == "British Heart Foundation"
+
+
+def test_self_named_site_prefers_none_over_menu_words() -> None:
+    """Menu lines ("About Us", "Explore Iceland", "Learn About Brakes") name no site."""
+    text = "\n".join(["About Us", "Explore Iceland", "Learn About Brakes", "Search Jobs",
+                      "By Category"])
+    assert metadata.self_named_site(text) is None
+
+
+def test_self_named_site_greedy_capture_shrinks_to_repeated_name() -> None:
+    """"About Housecall Pro Get tips" (two menu items run together) -> "Housecall Pro"."""
+    text = "\n".join([
+        "Housecall Pro News Feature releases and updates",
+        "More of Housecall Pro",
+        "About Housecall Pro Get tips from Pros who know",
+        "Businesses using Housecall Pro",
+        '"Housecall Pro took my business to a whole other level instantaneously."',
+        "See what businesses like yours earn with Housecall Pro in 1 - 2 minutes.",
+    ])
+    assert metadata.self_named_site(text) == "Housecall Pro"
+
+
+def test_outlet_from_we_paragraph_and_copyright() -> None:
+    """A company blog: "At X, we ..." in the closing paragraph and "© 2025 X" agree."""
+    doc = labelled("cr", [
+        ("title", "Cleaning Industry Trends for 2024"),
+        ("body", "Technology is transforming the cleaning industry, enhancing both "
+                 "efficiency and effectiveness across homes and offices of every size."),
+        ("body", "At CR Maids, we offer customizable cleaning plans for every home, and we "
+                 "train our teams continuously to keep the highest standards."),
+        ("boilerplate", "© 2024 CR Maids. All rights reserved."),
+    ])
+    metadata.extract(doc)
+    assert doc.outlet == "CR Maids"
+
+
+def test_author_from_author_note_under_story() -> None:
+    """No byline in the header: the author note after the story names the writer."""
+    doc = labelled("bio", [
+        ("title", "Cybersecurity M&A Roundup: 45 Deals Announced in October 2025"),
+        ("body", "Forty-five cybersecurity-related merger and acquisition deals were "
+                 "announced in October 2025, according to the SecurityWeek tally."),
+        ("boilerplate", "Eduard Kovacs (@EduardKovacs) is the managing editor at SecurityWeek. "
+                        "He worked as a high school IT teacher before starting a career in "
+                        "journalism."),
+    ])
+    metadata.extract(doc)
+    assert doc.authors == ["Eduard Kovacs"]
+
+
+def test_menu_phrase_next_to_date_is_not_a_name() -> None:
+    """"All Posts" beside the date is a menu item: the page prints "all" and "posts" in
+    lower case too. Better no author than a wrong one."""
+    doc = labelled("menu", [
+        ("boilerplate", "All Posts"),
+        ("date", "September 4, 2025"),
+        ("title", "Top Nutrition Trends for Fall 2025"),
+        ("body", "Fall is a time when nutrition trends take center stage, and all our posts "
+                 "this month look at what fitness experts are eating."),
+    ])
+    metadata.extract(doc)
+    assert doc.authors == []

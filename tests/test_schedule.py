@@ -211,8 +211,8 @@ def test_scheduled_run_fires_and_publishes_a_version(prefect_harness, tmp_path):
         run, dep, runs = asyncio.run(_serve_until_scheduled_run_ends(deployment, 60))
     finally:
         signal.signal(signal.SIGTERM, sigterm)
-    print("TIMING", run.created, run.expected_start_time, run.start_time, run.end_time, run.total_run_time)
-    # created by the deployment's schedule, not by hand (run_deployment would say DEPLOYMENT)
+    # created by the deployment's schedule: a run_deployment call is not auto_scheduled
+    # and has no SCHEDULE creator
     assert run.auto_scheduled and run.created_by.type == "SCHEDULE"
     assert run.created_by.id == dep.schedules[0].id
     assert [r.id for r in runs] == [run.id]
