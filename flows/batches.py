@@ -11,6 +11,7 @@ import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from flows import blocks, language, metadata, read, repair, syndication
@@ -40,21 +41,39 @@ class Pass1Result:
     stats: blocks.LineStats
 
 
-def prepare_batch(sources: list[read.Source], work: Path, index: int) -> Pass1Result:
-    """read -> repair -> segment one batch; cache it; return its line statistics."""
+def prepare_batch(
+    sources: list[read.Source], work: Path, index: int, known: Path | None = None
+) -> Pass1Result:
+    """read -> repair -> segment one batch; cache it; return its line statistics.
+
+    `known` (a sorted .npy of doc_id keys the previous version published) marks documents
+    whose results will be reused: they are only read and hashed.
+    """
     docs, rejects = read.read_batch(sources)
+    inputs = [(d.doc_id, d.source_path, d.raw_sha256, d.raw_size) for d in docs]
+    if known is not None:
+        docs = [d for d, seen in zip(docs, is_known(docs, known), strict=True) if not seen]
     repair.repair_batch(docs)
     blocks.segment_batch(docs)
     stats = blocks.LineStats()
     for d in docs:
         stats.add(d)
     _save(work, index, docs)
-    return Pass1Result(
-        index=index,
-        inputs=[(d.doc_id, d.source_path, d.raw_sha256, d.raw_size) for d in docs],
-        rejects=rejects,
-        stats=stats,
-    )
+    return Pass1Result(index=index, inputs=inputs, rejects=rejects, stats=stats)
+
+
+def doc_key(doc_id: str) -> int:
+    """64 bits of a doc_id (its first 16 hex chars), for compact membership tests."""
+    return int(doc_id[:16], 16)
+
+
+def is_known(docs: list[Document], known: Path) -> np.ndarray:
+    keys = np.load(known, mmap_mode="r")
+    mine = np.array([doc_key(d.doc_id) for d in docs], dtype=np.uint64)
+    if len(keys) == 0 or len(mine) == 0:
+        return np.zeros(len(mine), dtype=bool)
+    pos = np.minimum(np.searchsorted(keys, mine), len(keys) - 1)
+    return keys[pos] == mine
 
 
 @dataclass

@@ -332,6 +332,19 @@ class LineStats:
         self._compact()
         return len(self._keys)
 
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(keys, counts) sorted by key: what a version keeps so a later run can go on."""
+        self._compact()
+        return self._keys, self._counts
+
+    @classmethod
+    def from_arrays(cls, keys: np.ndarray, counts: np.ndarray, n_docs: int) -> LineStats:
+        stats = cls()
+        stats._keys = keys.astype(np.uint64)
+        stats._counts = counts.astype(np.uint32)
+        stats.n_docs = int(n_docs)
+        return stats
+
     def prune(self, min_docs: int = 2) -> None:
         """Forget lines seen in fewer than `min_docs` documents: they are no template
         evidence, and dropping them keeps the stats small to ship to worker processes."""

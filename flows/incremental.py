@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flows import __version__, metadata
+from flows import __version__, blocks, metadata
 from flows.publish import latest_version
 from flows.schema import SCHEMA_VERSION
 
@@ -60,6 +60,7 @@ class Parent:
             and manifest.get("schema_version") == SCHEMA_VERSION
             and _comparable(manifest.get("parameters", {})) == _comparable(config.as_dict())
             and (path / "state" / "signatures.parquet").is_file()
+            and (path / "state" / "line_stats.npz").is_file()
         )
         if not same:
             return None
@@ -70,6 +71,11 @@ class Parent:
         if key not in self._cache:
             self._cache[key] = pq.read_table(self.path / file, columns=columns)
         return self._cache[key]
+
+    def line_stats(self) -> blocks.LineStats:
+        """How many of the parent's documents contain each line (saved unpruned)."""
+        with np.load(self.path / "state" / "line_stats.npz") as z:
+            return blocks.LineStats.from_arrays(z["keys"], z["counts"], int(z["n_docs"]))
 
     def signatures(self) -> pa.Table:
         return self._read("signatures", "state/signatures.parquet")

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flows import blocks, metadata, read, syndication
-from flows.batches import analyse_batch, finish_batch, prepare_batch
+from flows.batches import analyse_batch, doc_key, finish_batch, prepare_batch
 from flows.card import dataset_card
 from flows.incremental import Parent
 from flows.model import Reject
@@ -151,45 +151,80 @@ def run(
     return result
 
 
+@dataclass
+class _Read:
+    """What pass 1 learnt about the inputs."""
+
+    stats: blocks.LineStats
+    rejects: list[Reject] = field(default_factory=list)
+    inputs: int = 0
+    seen: dict[str, str] = field(default_factory=dict)  # doc_id -> first source_path
+    duplicates: list[set[str]] = field(default_factory=list)  # per batch
+    known: list[set[str]] = field(default_factory=list)  # per batch: published by the parent
+    records: list[tuple[str, str]] = field(default_factory=list)  # source_path, sha256
+
+
+def _read_inputs(inputs: list[Path], staging: Staging, config: RunConfig, executor: Executor,
+                 tick: Callable[[str, int], None], parent: Parent | None,
+                 skip_known: bool) -> _Read:
+    """Pass 1: read, repair, segment (batches cached in staging), run-wide line statistics.
+
+    With `skip_known`, documents the parent published are only read and hashed, and the
+    parent's saved line statistics stand in for theirs.
+    """
+    known_file = None
+    if skip_known:
+        known_file = staging.work / "known.npy"
+        np.save(known_file, np.sort(np.array([doc_key(d) for d in parent.doc_ids],
+                                             dtype=np.uint64)))
+    r = _Read(stats=parent.line_stats() if skip_known else blocks.LineStats())
+    counter: Counter = Counter()
+    batches = enumerate(_source_batches(inputs, config, r.rejects, counter))
+    for res in _in_order(executor, prepare_batch,
+                         ((b, staging.work, i, known_file) for i, b in batches),
+                         2 * max(1, config.workers)):
+        r.rejects.extend(res.rejects)
+        r.stats.merge(res.stats)
+        r.duplicates.append(set())
+        r.known.append(set())
+        for doc_id, path, sha, _size in res.inputs:
+            if doc_id in r.seen:
+                r.duplicates[-1].add(path)
+                r.rejects.append(Reject(path, "exact_duplicate",
+                                        f"same bytes as {r.seen[doc_id]}"))
+                continue
+            r.seen[doc_id] = path
+            r.records.append((path, sha))
+            if parent and doc_id in parent.doc_ids:
+                r.known[-1].add(path)
+        tick("read", len(res.inputs))
+    r.inputs = counter["inputs"]
+    return r
+
+
 def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executor: Executor,
                 tick: Callable[[str, int], None]) -> RunResult:
     window = 2 * max(1, config.workers)
-    rejects: list[Reject] = []
     counts: Counter = Counter()
     parent = Parent.load(staging.root, config)
 
-    # pass 1: read, repair, segment (batches cached in staging), run-wide line statistics
-    stats = blocks.LineStats()
-    seen: dict[str, str] = {}  # doc_id -> first source_path, for exact duplicates
-    duplicates: list[set[str]] = []  # per batch: source_paths of exact duplicates
-    known: list[set[str]] = []  # per batch: source_paths whose bytes the parent published
-    input_records: list[tuple[str, str]] = []
-    batches = enumerate(_source_batches(inputs, config, rejects, counts))
-    for r in _in_order(executor, prepare_batch,
-                       ((b, staging.work, i) for i, b in batches), window):
-        rejects.extend(r.rejects)
-        stats.merge(r.stats)
-        duplicates.append(set())
-        known.append(set())
-        for doc_id, path, sha, _size in r.inputs:
-            if doc_id in seen:
-                duplicates[-1].add(path)
-                rejects.append(Reject(path, "exact_duplicate", f"same bytes as {seen[doc_id]}"))
-                continue
-            seen[doc_id] = path
-            input_records.append((path, sha))
-            if parent and doc_id in parent.doc_ids:
-                known[-1].add(path)
-        tick("read", len(r.inputs))
-    n_batches = len(duplicates)
-    stats.prune(min_docs=2)
+    r = _read_inputs(inputs, staging, config, executor, tick, parent, skip_known=bool(parent))
     # Reuse the parent's rows only when every document it published is still an input
     # (additions only); otherwise everything is recomputed.
-    incremental = parent is not None and parent.doc_ids <= seen.keys()
-    reused_paths = {doc_id: seen[doc_id] for doc_id in parent.doc_ids} if incremental else {}
-    seen.clear()
+    incremental = parent is not None and parent.doc_ids <= r.seen.keys()
+    if parent and not incremental:  # pass 1 skipped work that is now needed
+        r = _read_inputs(inputs, staging, config, executor, tick, parent, skip_known=False)
+    counts["inputs"], rejects, input_records = r.inputs, r.rejects, r.records
+    n_batches = len(r.duplicates)
+    keys, key_counts = r.stats.arrays()
+    np.savez(staging.state / "line_stats.npz", keys=keys, counts=key_counts,
+             n_docs=r.stats.n_docs)
+    stats = r.stats
+    stats.prune(min_docs=2)
+    reused_paths = {doc_id: r.seen[doc_id] for doc_id in parent.doc_ids} if incremental else {}
     drops = [frozenset(d | k) if incremental else frozenset(d)
-             for d, k in zip(duplicates, known, strict=True)]
+             for d, k in zip(r.duplicates, r.known, strict=True)]
+    del r
 
     # pass 2: label, metadata, language, signatures (new documents only when incremental)
     signatures, passages, metas, doc_batch = [], [], [], []
