@@ -7,44 +7,61 @@ from flows.schema import SCHEMA_VERSION, TABLE_MEANING
 _LOAD = """\
 ## Load it
 
-Paths below are relative to the output root (the folder holding `LATEST`).
+Paths are relative to the output root (the folder holding `LATEST`). Each recipe also
+reads every version at once, with a `version` column taken from the folder name.
 
 DuckDB:
-```sql
-SELECT title, outlet, published_date FROM 'output/{version}/articles.parquet';
--- every version at once, with a `version` column from the folder name:
-SELECT version, count(*) FROM read_parquet('output/version=*/articles.parquet',
-    hive_partitioning = true) GROUP BY version;
+```python
+import duckdb
+
+duckdb.sql("SELECT title, outlet, published_date FROM 'output/{version}/articles.parquet'").show()
+every = duckdb.sql("SELECT version, count(*) AS articles FROM read_parquet("
+                   "'output/version=*/articles.parquet', hive_partitioning = true) "
+                   "GROUP BY version ORDER BY version")
+print(every)
 ```
 
 pandas:
 ```python
+from pathlib import Path
+
 import pandas as pd
+
 articles = pd.read_parquet("output/{version}/articles.parquet")
+every = pd.concat(pd.read_parquet(p).assign(version=p.parent.name.split("=", 1)[1])
+                  for p in sorted(Path("output").glob("version=*/articles.parquet")))
+print(every.groupby("version").size())
 ```
 
 polars:
 ```python
 import polars as pl
+
 articles = pl.read_parquet("output/{version}/articles.parquet")
-all_versions = pl.scan_parquet("output/version=*/articles.parquet", hive_partitioning=True)
+every = pl.scan_parquet("output/version=*/articles.parquet", hive_partitioning=True)
+print(every.group_by("version").len().sort("version").collect())
 ```
 
 pyarrow:
 ```python
+from pathlib import Path
+
 import pyarrow.dataset as ds
+
 articles = ds.dataset("output/{version}/articles.parquet").to_table()
-every = ds.dataset("output", format="parquet", partitioning="hive",
-                   exclude_invalid_files=True).to_table()  # adds `version`
+files = sorted(str(p) for p in Path("output").glob("version=*/articles.parquet"))
+every = ds.dataset(files, partitioning="hive", partition_base_dir="output").to_table()
+print(every.group_by("version").aggregate([("doc_id", "count")]).sort_by("version"))
 ```
 
-Spark:
-```python
+Spark (not run in newsprep's tests):
+```py
 df = spark.read.parquet("output/{version}/articles.parquet")
+every = spark.read.option("basePath", "output").parquet("output/version=*/articles.parquet")
 ```
 
-Hugging Face datasets:
-```python
+Hugging Face datasets (not run in newsprep's tests):
+```py
 from datasets import load_dataset
 ds = load_dataset("parquet", data_files={"train": "output/{version}/articles.parquet"})
 ```

@@ -37,3 +37,23 @@ def test_duckdb_counts_the_seed_articles(seeds_run):
     latest = (seeds_run / "LATEST").read_text().strip()
     n = duckdb.sql(f"SELECT count(*) FROM '{seeds_run}/{latest}/articles.parquet'").fetchall()[0][0]
     assert n == 5
+
+
+def test_dataset_card_recipes_read_one_and_every_version(tmp_path, capfd):
+    from flows.runner import run
+
+    out = tmp_path / "output"
+    run([ROOT / "seeds"], out)
+    run([ROOT / "seeds"], out)
+    card = (out / "version=v0002" / "README.md").read_text(encoding="utf-8")
+    recipes = re.findall(r"```python\n(.*?)```", card, flags=re.S)
+    assert len(recipes) == 4  # DuckDB, pandas, polars, pyarrow
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        for code in recipes:
+            exec(compile(code, "README.md", "exec"), {})
+            printed = capfd.readouterr().out
+            assert "v0001" in printed and "v0002" in printed, code
+    finally:
+        os.chdir(cwd)
