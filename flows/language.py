@@ -11,6 +11,7 @@ model at all.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -126,8 +127,18 @@ def _gram_keys(cps: np.ndarray) -> np.ndarray:
     return np.concatenate([head, np.stack([uni[2:], bi[1:], tri], axis=1).ravel()])
 
 
-@lru_cache(maxsize=1)
+_MODEL_LOCK = threading.Lock()
+
+
 def _model() -> _Model:
+    """The indexed profiles; the lock keeps a second thread from reading langdetect's
+    shared factory while the first is still filling it."""
+    with _MODEL_LOCK:
+        return _load_model()
+
+
+@lru_cache(maxsize=1)
+def _load_model() -> _Model:
     """Load langdetect's profiles once and index them for vectorised lookup."""
     detector_factory.init_factory()
     factory = detector_factory._factory
