@@ -38,7 +38,7 @@ from flows import __version__
 from flows.schema import SCHEMA_VERSION, arrow_schema
 
 VERSION_RE = re.compile(r"^version=v(\d{4,})$")
-TABLE_FILES = ("articles", "blocks", "rejects", "clusters")
+TABLE_FILES = ("articles", "blocks", "rejects", "clusters", "inputs")
 
 
 class OutputLocked(RuntimeError):

@@ -31,7 +31,7 @@ from flows.incremental import Parent
 from flows.model import Reject
 from flows.publish import Staging, base_manifest, input_digest, latest_version, output_lock
 from flows.report import article_keys, diff_keys
-from flows.tables import rejects_table
+from flows.tables import inputs_table, rejects_table
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,8 @@ class _Read:
     seen: dict[str, str] = field(default_factory=dict)  # doc_id -> first source_path
     duplicates: list[set[str]] = field(default_factory=list)  # per batch
     known: list[set[str]] = field(default_factory=list)  # per batch: published by the parent
-    records: list[tuple[str, str]] = field(default_factory=list)  # source_path, sha256
+    # source_path, sha256, size, doc_id of every input that became an article
+    records: list[tuple[str, str, int, str]] = field(default_factory=list)
 
 
 def _read_inputs(inputs: list[Path], staging: Staging, config: RunConfig, executor: Executor,
@@ -187,14 +188,14 @@ def _read_inputs(inputs: list[Path], staging: Staging, config: RunConfig, execut
         r.stats.merge(res.stats)
         r.duplicates.append(set())
         r.known.append(set())
-        for doc_id, path, sha, _size in res.inputs:
+        for doc_id, path, sha, size in res.inputs:
             if doc_id in r.seen:
                 r.duplicates[-1].add(path)
                 r.rejects.append(Reject(path, "exact_duplicate",
                                         f"same bytes as {r.seen[doc_id]}"))
                 continue
             r.seen[doc_id] = path
-            r.records.append((path, sha))
+            r.records.append((path, sha, size, doc_id))
             if parent and doc_id in parent.doc_ids:
                 r.known[-1].add(path)
         tick("read", len(res.inputs))
@@ -287,6 +288,7 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
                                 window):
         write(arts, blks)
     staging.write("rejects", rejects_table(rejects))
+    staging.write("inputs", inputs_table(input_records, rejects))
     clusters = _clusters(assign, facts)
     staging.write("clusters", clusters)
 
@@ -294,7 +296,8 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
     manifest["inputs"] = {
         "roots": [str(p) for p in inputs],
         "count": counts["inputs"],
-        "digest": input_digest(sorted(input_records)),
+        "digest": input_digest(sorted((path, sha) for path, sha, _, _ in input_records)),
+        "file": "inputs.parquet",
     }
     manifest["incremental"] = {
         "reused_from": parent.name if incremental else None,
@@ -332,14 +335,10 @@ def _concat(tables: list[pa.Table], empty: pa.Table) -> pa.Table:
 
 
 def _clusters(assign: pa.Table, facts: list[pa.Table]) -> pa.Table:
-    """The clusters table in the published schema (outlets and first date of the copies)."""
-    if facts:
-        facts_table = pa.concat_tables(facts)
-    else:
-        facts_table = pa.table({"doc_id": pa.array([], pa.string()),
-                                "outlet": pa.array([], pa.string()),
-                                "published_date": pa.array([], pa.date32())})
-    t = syndication.clusters_table(assign, facts_table)
-    return t.rename_columns({"canonical": "canonical_doc_id", "first_date": "first_published"})
+    """The clusters table, with the outlets and dates of every copy."""
+    empty = pa.table({"doc_id": pa.array([], pa.string()), "outlet": pa.array([], pa.string()),
+                      "published_date": pa.array([], pa.date32())})
+    table = pa.concat_tables([f.select(empty.column_names) for f in facts]) if facts else empty
+    return syndication.clusters_table(assign, table)
 
 

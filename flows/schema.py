@@ -27,8 +27,8 @@ class Column:
     example: object
 
 
-def _list() -> pa.DataType:
-    return pa.list_(pa.field("item", pa.string(), nullable=False))
+def _list(item: pa.DataType | None = None, nullable_items: bool = False) -> pa.DataType:
+    return pa.list_(pa.field("item", item or pa.string(), nullable=nullable_items))
 
 
 ARTICLES = (
@@ -130,6 +130,23 @@ CLUSTERS = (
     Column("outlets", _list(), False, "Outlets that printed a copy.", ["The Straits Times"]),
     Column("first_published", pa.date32(), True, "Earliest publication day among the copies.",
            "2015-05-13"),
+    Column("member_outlets", _list(nullable_items=True), False,
+           "Outlet of each copy, in the order of `members` (null where unknown).",
+           ["The Straits Times", None]),
+    Column("member_dates", _list(pa.date32(), nullable_items=True), False,
+           "Publication day of each copy, in the order of `members` (null where unknown).",
+           ["2015-05-13", None]),
+)
+
+INPUTS = (
+    Column("source_path", pa.string(), False, "The input, as in articles and rejects.",
+           "world/001_acaae962009ff19c.txt"),
+    Column("outcome", pa.string(), False, "article or reject.", "article"),
+    Column("doc_id", pa.string(), True, "The article it became (null for a reject).",
+           "3f9c1e0a6b2d4c8e9f1a2b3c"),
+    Column("size", pa.int64(), True, "Bytes read (null when the input was not read).", 7421),
+    Column("sha256", pa.string(), True, "sha256 of the bytes (null when not read).",
+           "3f9c1e0a6b2d4c8e9f1a2b3c..."),
 )
 
 TABLES: dict[str, tuple[Column, ...]] = {
@@ -137,6 +154,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "blocks": BLOCKS,
     "rejects": REJECTS,
     "clusters": CLUSTERS,
+    "inputs": INPUTS,
 }
 
 TABLE_MEANING = {
@@ -145,6 +163,7 @@ TABLE_MEANING = {
     "from it.",
     "rejects": "One row per input that did not become an article, with the reason.",
     "clusters": "One row per syndication cluster (a story and its copies).",
+    "inputs": "One row per input of the run: what it became, its size and sha256.",
 }
 
 
@@ -162,7 +181,10 @@ def arrow_schema(table: str) -> pa.Schema:
 
 def _json_type(t: pa.DataType) -> dict:
     if pa.types.is_list(t):
-        return {"type": "array", "items": _json_type(t.value_type)}
+        items = _json_type(t.value_type)
+        if t.value_field.nullable:
+            items = {"anyOf": [items, {"type": "null"}]}
+        return {"type": "array", "items": items}
     if pa.types.is_string(t):
         return {"type": "string"}
     if pa.types.is_boolean(t):

@@ -495,30 +495,32 @@ def cluster(signatures: pa.Table, params: SyndicationParams = DEFAULT_PARAMS) ->
     )
 
 
-def clusters_table(assignments: pa.Table, signatures: pa.Table) -> pa.Table:
-    """One row per cluster: cluster_id, size, canonical, members (+ outlets, first_date)."""
+def clusters_table(assignments: pa.Table, facts: pa.Table) -> pa.Table:
+    """One row per cluster: id, size, canonical, members, their outlets and dates.
+
+    `facts` has doc_id, outlet and published_date per document (the signature table has
+    them). Member lists are in doc_id order; member_outlets and member_dates follow it.
+    """
     t = assignments.select(["doc_id", "cluster_id"])
-    extra = [c for c in ("outlet", "published_date") if c in signatures.column_names]
-    if extra:
-        t = t.join(signatures.select(["doc_id", *extra]), "doc_id", join_type="left outer")
+    idx = pc.index_in(t.column("doc_id"), value_set=facts.column("doc_id"))
+    t = t.append_column("outlet", facts.column("outlet").take(idx))
+    t = t.append_column("published_date", facts.column("published_date").take(idx))
     t = t.sort_by([("cluster_id", "ascending"), ("doc_id", "ascending")])
-    aggs = [("doc_id", "count"), ("doc_id", "list")]
-    if "outlet" in extra:
-        aggs.append(("outlet", "distinct", pc.CountOptions(mode="only_valid")))
-    if "published_date" in extra:
-        aggs.append(("published_date", "min"))
-    g = t.group_by("cluster_id", use_threads=False).aggregate(aggs)
-    out = {
+    g = t.group_by("cluster_id", use_threads=False).aggregate([
+        ("doc_id", "count"), ("doc_id", "list"), ("outlet", "list"),
+        ("outlet", "distinct", pc.CountOptions(mode="only_valid")),
+        ("published_date", "list"), ("published_date", "min"),
+    ])
+    return pa.table({
         "cluster_id": g.column("cluster_id"),
         "size": g.column("doc_id_count").cast(pa.int32()),
-        "canonical": g.column("cluster_id"),
+        "canonical_doc_id": g.column("cluster_id"),
         "members": g.column("doc_id_list"),
-    }
-    if "outlet" in extra:
-        out["outlets"] = g.column("outlet_distinct")
-    if "published_date" in extra:
-        out["first_date"] = g.column("published_date_min")
-    return pa.table(out).sort_by("cluster_id")
+        "outlets": g.column("outlet_distinct"),
+        "first_published": g.column("published_date_min"),
+        "member_outlets": g.column("outlet_list"),
+        "member_dates": g.column("published_date_list"),
+    }).sort_by("cluster_id")
 
 
 # ------------------------------------------------------------------------------------------

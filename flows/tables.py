@@ -91,3 +91,19 @@ def rejects_table(rejects: Sequence[Reject]) -> pa.Table:
         },
         schema=arrow_schema("rejects"),
     )
+
+
+def inputs_table(records: Sequence[tuple[str, str, int, str]], rejects: Sequence[Reject]
+                 ) -> pa.Table:
+    """Every input: the articles' (source_path, sha256, size, doc_id), then the rejects."""
+    n = len(rejects)
+    return pa.Table.from_pydict(
+        {
+            "source_path": [r[0] for r in records] + [r.source_path for r in rejects],
+            "outcome": ["article"] * len(records) + ["reject"] * n,
+            "doc_id": [r[3] for r in records] + [None] * n,
+            "size": [r[2] for r in records] + [None] * n,
+            "sha256": [r[1] for r in records] + [None] * n,
+        },
+        schema=arrow_schema("inputs"),
+    )

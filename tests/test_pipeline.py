@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -130,6 +131,15 @@ def test_mixed_folder_every_file_accounted(tmp_path):
             assert rel in arts, rel
         else:
             assert rejects.get(rel) == reason, (rel, rejects.get(rel))
+    inputs = {r["source_path"]: r for r in
+              pq.read_table(version / "inputs.parquet").to_pylist()}
+    assert set(inputs) == set(expected)
+    for rel, reason in expected.items():
+        assert inputs[rel]["outcome"] == ("article" if reason is None else "reject")
+    good = inputs["good.txt"]
+    raw = (tmp_path / "in" / "good.txt").read_bytes()
+    assert good["size"] == len(raw)
+    assert good["sha256"] == hashlib.sha256(raw).hexdigest()
 
 
 def test_failed_run_leaves_no_version(tmp_path, monkeypatch):

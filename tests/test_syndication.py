@@ -215,10 +215,12 @@ def test_clusters_table(seed_docs):
     rows = {r["cluster_id"]: r for r in t.to_pylist()}
     assert sorted(rows) == ["000", "001", "002", "004"]
     assert rows["001"]["size"] == 2 and rows["001"]["members"] == ["001", "003"]
-    assert rows["001"]["canonical"] == "001"
+    assert rows["001"]["canonical_doc_id"] == "001"
     assert rows["001"]["outlets"] == ["The Straits Times"]
-    assert rows["001"]["first_date"] == date(2015, 5, 13)
-    assert rows["000"]["outlets"] == [] and rows["000"]["first_date"] is None
+    assert rows["001"]["first_published"] == date(2015, 5, 13)
+    assert rows["001"]["member_outlets"] == [None, "The Straits Times"]
+    assert rows["001"]["member_dates"] == [date(2015, 5, 13), None]
+    assert rows["000"]["outlets"] == [] and rows["000"]["first_published"] is None
     assert sum(r["size"] for r in rows.values()) == 5
 
 
