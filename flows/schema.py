@@ -1,11 +1,5 @@
 """The Arrow schema of every published table: the one definition the code writes and the
-docs in `schemas/` are generated from (a test fails when they drift).
-
-Versioning policy (SCHEMA_VERSION = MAJOR.MINOR):
-- MINOR: a new nullable column, a new table, a new value of an open enum (a role, a reject
-  reason). Readers written for an older minor keep working.
-- MAJOR: a column removed or renamed, a type or meaning changed, a nullable column made
-  non-null or the reverse. Readers must be updated.
+docs in `schemas/` are generated from (a test fails when they drift). See POLICY.
 """
 
 from __future__ import annotations
@@ -16,6 +10,20 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 SCHEMA_VERSION = "1.0"
+
+POLICY = """\
+The schema version (MAJOR.MINOR) is written in every Parquet file's metadata
+(`newsprep.schema_version`) and in each version's `manifest.json`.
+
+- MINOR (1.0 -> 1.1): a new column, a new table, a new value of an open list of codes (a
+  block role, a reject reason, a fix name). Readers written for an older minor keep
+  working; they may ignore what they do not know.
+- MAJOR (1.x -> 2.0): a column removed or renamed, a type or a meaning changed, a column
+  made non-nullable or the reverse, a table removed. Readers must be updated; the release
+  notes say how.
+
+A published version is never rewritten: a new schema version only applies to new versions.
+"""
 
 
 @dataclass(frozen=True)
@@ -235,12 +243,26 @@ def markdown(table: str) -> str:
         lines.append(
             f"| `{c.name}` | `{c.type}` | {'yes' if c.nullable else 'no'} | {c.meaning} | `{ex}` |"
         )
+    if table == "rejects":
+        from flows.read import REJECT_REASONS
+
+        lines += ["", "## Reasons", ""]
+        lines += [f"- `{k}`: {v}" for k, v in REJECT_REASONS.items()]
     return "\n".join(lines) + "\n"
+
+
+def index() -> str:
+    """schemas/README.md: the tables and the versioning policy."""
+    rows = "\n".join(f"- [`{t}`]({t}.md) ([JSON Schema]({t}.schema.json)): {m}"
+                     for t, m in TABLE_MEANING.items())
+    return (f"# newsprep dataset schema {SCHEMA_VERSION}\n\nGenerated from `flows/schema.py` by "
+            f"`newsprep schema`; do not edit by hand.\n\n{rows}\n\n## Versioning policy\n\n"
+            f"{POLICY}")
 
 
 def generated_files() -> dict[str, str]:
     """Every file of `schemas/` as it should be, by file name."""
-    files = {}
+    files = {"README.md": index()}
     for table in TABLES:
         files[f"{table}.schema.json"] = json.dumps(json_schema(table), indent=2) + "\n"
         files[f"{table}.md"] = markdown(table)
