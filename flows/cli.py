@@ -36,7 +36,6 @@ _EPHEMERAL_DEFAULTS = {
     "PREFECT_SERVER_SERVICES_REPOSSESSOR_ENABLED": "false",
     "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
     "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
 }
 
 
@@ -62,7 +61,9 @@ def local_server_url() -> str | None:
 
 
 def prepare_prefect_env() -> None:
-    """Make Prefect's temporary server start as fast as it can when no server is set."""
+    """Quiet Prefect's per-task log lines (the CLI shows progress itself), and make its
+    temporary server start as fast as it can when no server is set."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     if os.environ.get("PREFECT_API_URL"):
         return
     for key, value in _EPHEMERAL_DEFAULTS.items():
