@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.make_corpus import generate
+from benchmarks.make_corpus import DEFAULT_SOURCE, generate, read_sources, write_jsonl
 from flows import blocks, language, metadata, read, repair, syndication
 
 
@@ -30,9 +30,7 @@ def peak_rss_mb() -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    default_src = Path("../shared/devset/docs")
-    ap.add_argument("--source", type=Path, default=default_src if default_src.is_dir()
-                    else Path("seeds"))
+    ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--kb", type=float, default=3.0)
     ap.add_argument("--batch-size", type=int, default=1000)
@@ -42,11 +40,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="newsprep-bench-"))
     corpus = tmp / "corpus.jsonl"
-    sources = [p.read_text(encoding="utf-8", errors="replace")
-               for p in sorted(args.source.rglob("*.txt"))]
-    with open(corpus, "w", encoding="utf-8") as f:
-        for doc_id, text in generate(sources, args.n, args.kb, seed=7):
-            f.write(json.dumps({"id": doc_id, "text": text}, ensure_ascii=False) + "\n")
+    write_jsonl(corpus, generate(read_sources(args.source), args.n, args.kb, seed=7))
     mb = corpus.stat().st_size / 1e6
 
     timings: dict[str, float] = {}

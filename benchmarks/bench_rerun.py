@@ -17,39 +17,28 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.make_corpus import generate
+from benchmarks.make_corpus import DEFAULT_SOURCE, generate, read_sources, write_jsonl
 from flows.runner import run
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    default_src = Path("../shared/devset/docs")
-    ap.add_argument("--source", type=Path, default=default_src if default_src.is_dir()
-                    else Path("seeds"))
+    ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     ap.add_argument("--n", type=int, default=5000)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="newsprep-rerun-"))
-    sources = [p.read_text(encoding="utf-8", errors="replace")
-               for p in sorted(args.source.rglob("*.txt"))]
-    docs = list(generate(sources, args.n + args.n // 10, kb=3.0, seed=11))
+    docs = list(generate(read_sources(args.source), args.n + args.n // 10, kb=3.0, seed=11))
     corpus = tmp / "in"
     corpus.mkdir()
-
-    def write(chunk):
-        with open(corpus / f"part-{len(list(corpus.iterdir())):03d}.jsonl", "w",
-                  encoding="utf-8") as f:
-            for doc_id, text in chunk:
-                f.write(json.dumps({"id": doc_id, "text": text}, ensure_ascii=False) + "\n")
-
-    write(docs[: args.n])
+    write_jsonl(corpus / "part-000.jsonl", docs[: args.n])
     out = tmp / "out"
     times = {}
     for name in ("first", "unchanged"):
         t = time.perf_counter()
         run([corpus], out)
         times[name] = time.perf_counter() - t
-    write(docs[args.n:])
+    write_jsonl(corpus / "part-001.jsonl", docs[args.n:])
     t = time.perf_counter()
     run([corpus], out)
     times["plus_10pct_new"] = time.perf_counter() - t

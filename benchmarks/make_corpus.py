@@ -16,6 +16,9 @@ import json
 import random
 from pathlib import Path
 
+# The devset when it sits beside the repo (a developer's checkout), else the seeds.
+DEFAULT_SOURCE = (Path("../shared/devset/docs") if Path("../shared/devset/docs").is_dir()
+                  else Path("seeds"))
 SHARE_BARS = ["Print Mail Large Medium Small", "Share this article", "Facebook Twitter Email",
               "Read more", "No comments : Post a Comment"]
 
@@ -62,20 +65,28 @@ def generate(sources: list[str], n: int, kb: float, seed: int, synd_rate: float 
         yield f"bench-{i:08d}", "\n".join(lines) + "\n"
 
 
+def read_sources(folder: Path) -> list[str]:
+    """The texts to amplify: every .txt below `folder`."""
+    return [p.read_text(encoding="utf-8", errors="replace") for p in sorted(folder.rglob("*.txt"))]
+
+
+def write_jsonl(path: Path, docs) -> None:
+    """(id, text) pairs as JSONL records, the format `newsprep run` streams."""
+    with open(path, "w", encoding="utf-8") as f:
+        for doc_id, text in docs:
+            f.write(json.dumps({"id": doc_id, "text": text}, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--source", type=Path, default=Path("seeds"))
+    ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--kb", type=float, default=3.0)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
-    sources = [p.read_text(encoding="utf-8", errors="replace")
-               for p in sorted(args.source.rglob("*.txt"))]
-    with open(args.out, "w", encoding="utf-8") as f:
-        for doc_id, text in generate(sources, args.n, args.kb, args.seed):
-            f.write(json.dumps({"id": doc_id, "text": text}, ensure_ascii=False) + "\n")
+    write_jsonl(args.out, generate(read_sources(args.source), args.n, args.kb, args.seed))
     print(f"wrote {args.n} documents to {args.out}")
 
 
