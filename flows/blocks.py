@@ -19,6 +19,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -417,8 +418,12 @@ def _script(text: str) -> str | None:
     return best
 
 
+@lru_cache(maxsize=1 << 18)
 def _line_role(stripped: str, n_words: int) -> str | None:
-    """Name of the rule that gives this line a non-body role, or None."""
+    """Name of the rule that gives this line a non-body role, or None.
+
+    Cached (bounded): page furniture repeats across a site's pages, and this is the
+    labeller's costliest step."""
     folded, words = line_words(stripped)
     name = _BOILERPLATE_RULES.match(stripped, n_words, words, folded)
     if name is not None:
