@@ -85,7 +85,7 @@ class RuleSet:
     prefix: tuple[tuple[str, re.Pattern[str]], ...]
     roles: dict[str, str]  # rule name -> role
     contains_words: frozenset[str]  # every contains-rule key word and trigger
-    contains_marks: tuple[str, ...]
+    contains_marks: re.Pattern[str] | None  # any rule's non-word trigger, as one regex
     contains_guarded: bool  # every contains rule has key words or triggers
     costs: dict[str, float]  # rule name -> how much the line breaks the article run
     ends: frozenset[str]  # rules whose lines end an article (comments, related lists)
@@ -107,7 +107,8 @@ class RuleSet:
             folded, words = line_words(stripped)
         if (words is not None and self.contains_guarded
                 and self.contains_words.isdisjoint(words)
-                and not any(m in stripped for m in self.contains_marks)):
+                and (self.contains_marks is None
+                     or not self.contains_marks.search(stripped))):
             return None  # no rule's key word or mark: the common case for prose
         for rule in self.contains:
             if n_words <= rule.max_words and rule.search(stripped, folded, words):
@@ -120,7 +121,15 @@ def line_words(stripped: str) -> tuple[str, set[str] | None]:
     folded = stripped.casefold()
     if not stripped.isascii() and _CJK.search(stripped):
         return folded, None
-    return folded, set(folded.translate(_PUNCT_TO_SPACE).split())
+    return folded, set(_split_words(folded))
+
+
+def _split_words(text: str) -> list[str]:
+    """`text` split into words at whitespace and punctuation. str.translate is fast on
+    ASCII only (a dict lookup per character otherwise), so other text goes through a regex."""
+    if text.isascii():
+        return text.translate(_PUNCT_TO_SPACE).split()
+    return _PUNCT_RUN.sub(" ", text).split()
 
 
 def _phrase_regex(phrase: str) -> str:
@@ -137,6 +146,7 @@ _WORD = re.compile(r"\w+")
 # punctuation -> space, so str.split gives the words (a C-level stand-in for \w+ findall)
 _PUNCT_TO_SPACE = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
                                  "«»‘’‚“”„–—…·•›‹¡¿"})
+_PUNCT_RUN = re.compile("[" + re.escape("".join(map(chr, _PUNCT_TO_SPACE))) + "]+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
@@ -169,10 +179,24 @@ def _contains_rule(rule: dict) -> _ContainsRule:
 
 
 def _alternatives(rule: dict) -> str:
-    phrases = sorted(rule.get("phrases", []), key=len, reverse=True)
-    alts = [_phrase_regex(p) for p in phrases] + list(rule.get("patterns", []))
+    """The rule's phrases and patterns as one alternation. Phrases are grouped by their
+    first character so the regex engine factors it out and skips a group on one test
+    (the same strings match: order only matters within a group, longest first)."""
+    groups: dict[str, list[str]] = {}
+    for p in sorted(rule.get("phrases", []), key=len, reverse=True):
+        groups.setdefault(p[:1].casefold(), []).append(_phrase_regex(p))
+    alts = [g[0] if len(g) == 1 else "(?:" + "|".join(g) + ")" for g in groups.values()]
+    alts += list(rule.get("patterns", []))
     flags = "" if rule.get("case_sensitive") else "i"
     return f"(?{flags}:" + "|".join(alts) + ")" if flags else "(?:" + "|".join(alts) + ")"
+
+
+def _literal_regex(literals: set[str]) -> re.Pattern[str] | None:
+    """One regex finding any of the literal strings (one C-level scan instead of one
+    substring test per literal); None when there are none."""
+    if not literals:
+        return None
+    return re.compile("|".join(re.escape(x) for x in sorted(literals, key=len, reverse=True)))
 
 
 def load_rules(paths: Iterable[Path]) -> RuleSet:
@@ -210,7 +234,7 @@ def load_rules(paths: Iterable[Path]) -> RuleSet:
     return RuleSet(
         contains_words=frozenset().union(
             *(r.phrase_words | r.pattern_triggers for r in contains)),
-        contains_marks=tuple({m for r in contains for m in r.pattern_marks}),
+        contains_marks=_literal_regex({m for r in contains for m in r.pattern_marks}),
         contains_guarded=all(
             r.patterns is None or r.pattern_triggers or r.pattern_marks for r in contains),
         line=re.compile("|".join(line_alts)) if line_alts else None,
@@ -257,17 +281,27 @@ def segment_batch(docs: list[Document]) -> None:
 # ------------------------------------------------------------------------------------------
 
 _DIGITS = re.compile(r"\d")
+_ASCII_DIGITS = str.maketrans("123456789", "000000000")  # str.translate is fast on ASCII
+_HAS_ASCII_DIGIT = re.compile(r"[1-9]")
 
 
-def _norm_lines(text: str) -> list[str]:
-    """Lines casefolded, digits folded to 0, whitespace collapsed (same count as the text)."""
-    return [" ".join(line.split()) for line in _DIGITS.sub("0", text.casefold()).split("\n")]
+@lru_cache(maxsize=1 << 16)
+def _line_hash(line: str) -> int:
+    """xxh3 of the line casefolded, digits folded to 0, whitespace collapsed; 0 if blank.
+    Cached: template lines recur on every page of a site, in pass 1 and in pass 2."""
+    norm = " ".join(line.casefold().split())
+    if not norm:
+        return 0
+    if not norm.isascii():
+        norm = _DIGITS.sub("0", norm)
+    elif _HAS_ASCII_DIGIT.search(norm):
+        norm = norm.translate(_ASCII_DIGITS)
+    return xxhash.xxh3_64_intdigest(norm.encode())
 
 
 def _line_hashes(text: str) -> list[int]:
-    """Per line of `text`: xxh3 of the normalised line, or 0 for a blank line."""
-    h = xxhash.xxh3_64_intdigest
-    return [h(line.encode()) if line else 0 for line in _norm_lines(text)]
+    """Per line of `text`: the hash of the normalised line, or 0 for a blank line."""
+    return [_line_hash(line) for line in text.split("\n")]
 
 
 def line_keys(doc: Document) -> set[int]:
@@ -418,12 +452,45 @@ def _script(text: str) -> str | None:
     return best
 
 
-@lru_cache(maxsize=1 << 18)
-def _line_role(stripped: str, n_words: int) -> str | None:
-    """Name of the rule that gives this line a non-body role, or None.
+def _line_rule(stripped: str, n_words: int) -> str | None:
+    """The rule that takes this line out of the body whatever document it is in, or None.
 
-    Cached (bounded): page furniture repeats across a site's pages, and this is the
-    labeller's costliest step."""
+    Cached (bounded): page furniture repeats across a site's pages, and the rule tests are
+    the labeller's costliest step."""
+    rule = _line_role(stripped, n_words)
+    if rule is None and not _HAS_LETTER.search(stripped):
+        return "no_letters"
+    if rule is None and sum(map(stripped.count, _CODE_CHARS)) >= max(4, 0.04 * len(stripped)):
+        return "code_like"
+    return rule
+
+
+@lru_cache(maxsize=1 << 16)
+def _line_facts(s: str) -> tuple[int, str | None, float, str | None]:
+    """What labelling needs from a stripped non-empty line on its own: word count, rule,
+    weight in the density score, and the line's script when a script differing from the
+    document's would make it `foreign_script` (else None). Cached: template lines recur."""
+    w = len(s.split())
+    rule = _line_rule(s, w)
+    script = None
+    if rule is None and w <= _TEMPLATE_MAX_WORDS and not s.isascii():
+        script = _script(s)
+    if rule is not None:
+        role = _RULE_ROLE.get(rule, "boilerplate")
+        weight = -_RULE_COST.get(rule, _ROLE_COST.get(role, _OTHER_ROLE_COST))
+    elif w >= _PROSE_MIN_WORDS and s[-1] in _TERMINAL:
+        weight = min(w, 80)
+    elif w >= _LONG_LINE_WORDS and _is_prose_like(s):
+        weight = min(w, 80) * 0.5
+    elif w >= _SENTENCE_MIN_WORDS and s[-1] in _SENTENCE_END and s[0].isupper():
+        weight = w * 0.5  # a short sentence: terse prose, not a menu item
+    else:
+        weight = -_SHORT_LINE_COST
+    return w, rule, weight, script
+
+
+def _line_role(stripped: str, n_words: int) -> str | None:
+    """Name of the rule that gives this line a non-body role, or None."""
     folded, words = line_words(stripped)
     name = _BOILERPLATE_RULES.match(stripped, n_words, words, folded)
     if name is not None:
@@ -519,6 +586,14 @@ def _title_score(text: str, n_words: int, distance: int, doc_text: str) -> float
     score = -0.15 * distance
     if doc_text.count(text) >= 2:  # headlines recur in menus, breadcrumbs, related lists
         score += 2.0
+    return score + _title_shape(text, n_words)
+
+
+@lru_cache(maxsize=1 << 14)
+def _title_shape(text: str, n_words: int) -> float:
+    """The part of the headline score that depends on the line alone (cached: the same
+    menu and widget lines are weighed on every page of a site)."""
+    score = 0.0
     if text[-1] in ".:;,":
         score -= 3.0
     if 4 <= n_words <= 20:
@@ -553,40 +628,23 @@ def label_blocks(blocks: list[Block], doc_counts: list[int], doc_text: str) -> l
     """
     n = len(blocks)
     stripped = [b.text.strip() for b in blocks]
-    n_words = [len(s.split()) for s in stripped]
+    n_words = [0] * n
     rules: list[str | None] = [None] * n
     weights: list[float] = []
     scored: list[int] = []  # block index of each weight
-    longest = max(range(n), key=lambda i: len(stripped[i]), default=0)
-    doc_script = _script(stripped[longest]) if n else None
+    lengths = list(map(len, stripped))
+    doc_script = _script(stripped[lengths.index(max(lengths))]) if n else None
 
     for i, s in enumerate(stripped):
         if not s:
             rules[i] = "blank_line"
             continue
-        w = n_words[i]
-        rule = _line_role(s, w)
-        if rule is None and not _HAS_LETTER.search(s):
-            rule = "no_letters"
-        if rule is None and sum(map(s.count, _CODE_CHARS)) >= max(4, 0.04 * len(s)):
-            rule = "code_like"
-        if rule is None and w <= _TEMPLATE_MAX_WORDS and not s.isascii():
-            script = _script(s)
-            if script is not None and script != doc_script:
-                rule = "foreign_script"
-        template = doc_counts[i] >= _TEMPLATE_MIN_DOCS and w <= _TEMPLATE_MAX_WORDS
-        if rule is not None:
-            role = _RULE_ROLE.get(rule, "boilerplate")
-            weight = -_RULE_COST.get(rule, _ROLE_COST.get(role, _OTHER_ROLE_COST))
-        elif w >= _PROSE_MIN_WORDS and s[-1] in _TERMINAL:
-            weight = min(w, 80)
-        elif w >= _LONG_LINE_WORDS and _is_prose_like(s):
-            weight = min(w, 80) * 0.5
-        elif w >= _SENTENCE_MIN_WORDS and s[-1] in _SENTENCE_END and s[0].isupper():
-            weight = w * 0.5  # a short sentence: terse prose, not a menu item
-        else:
-            weight = -_SHORT_LINE_COST
-        if template and rule is None:
+        w, rule, weight, script = _line_facts(s)
+        n_words[i] = w
+        if script is not None and script != doc_script:
+            rule = "foreign_script"
+            weight = -_RULE_COST.get(rule, _ROLE_COST["boilerplate"])
+        if rule is None and doc_counts[i] >= _TEMPLATE_MIN_DOCS and w <= _TEMPLATE_MAX_WORDS:
             weight = min(weight, 0.0) - _TEMPLATE_COST
         rules[i] = rule
         weights.append(weight)
@@ -700,7 +758,7 @@ def _pick_title(blocks: list[Block], stripped: list[str], n_words: list[int],
     distance = 0
     below_is_meta = False
     # the headline's words recur early in the article: its first few KB are enough
-    body_words = set(later_body[:_TITLE_BODY_CHARS].casefold().translate(_PUNCT_TO_SPACE).split())
+    body_words = _leading_words(later_body, _TITLE_BODY_CHARS)
     for i in range(first_prose, max(-1, lo - _HEADER_REACH - 1), -1):
         s = stripped[i]
         if not s:
@@ -719,7 +777,7 @@ def _pick_title(blocks: list[Block], stripped: list[str], n_words: list[int],
         if i < first_prose and n_words[i] >= 6 and s.rstrip(".") in later_body:
             blocks[i].role, blocks[i].reason = "boilerplate", "standfirst_repeated"
             continue
-        if n_words[i] <= 30 and len(s) <= 250:
+        if n_words[i] <= 30 and len(s) <= 250 and not _LIST_ITEM.match(s):
             score = (_title_score(s, n_words[i], distance, doc_text) + 2.0 * below_is_meta
                      + _TITLE_OVERLAP_WEIGHT * _overlap(s, body_words))
             if score > best_score:
@@ -728,23 +786,53 @@ def _pick_title(blocks: list[Block], stripped: list[str], n_words: list[int],
     return best_at
 
 
+def _leading_words(text: str, limit: int) -> set[str]:
+    """The casefolded words of text[:limit], gathered line by line from a cache (the same
+    paragraphs recur in syndicated copies; splitting non-ASCII text is the slow part)."""
+    words: set[str] = set()
+    left = limit
+    for line in text.split("\n"):
+        if left <= 0:
+            break
+        if len(line) <= left:
+            words.update(_line_words_cached(line))
+        else:
+            words.update(_split_words(line[:left].casefold()))
+        left -= len(line) + 1
+    return words
+
+
+@lru_cache(maxsize=1 << 14)
+def _line_words_cached(line: str) -> frozenset[str]:
+    return frozenset(_split_words(line.casefold()))
+
+
 _TITLE_OVERLAP_WEIGHT = 5.0
+# "4. Create Content That Serves Users": a numbered crosshead of a listicle, never its headline
+_LIST_ITEM = re.compile(r"\d{1,3}[.)]\s")
 _TITLE_BODY_CHARS = 3000
 
 
 def _overlap(text: str, body_words: set[str]) -> float:
     """Share of a line's content words (4+ letters) that the article body uses: a headline
     is about the article, a menu item or a sales pitch mostly is not."""
-    words = [w for w in text.casefold().translate(_PUNCT_TO_SPACE).split() if len(w) >= 4]
+    words = _content_words(text)
     if not words:
         return 0.0
     # one or two shared words prove little: scale down lines with few content words
     return sum(w in body_words for w in words) / len(words) * min(1.0, len(words) / 3)
 
 
+@lru_cache(maxsize=1 << 14)
+def _content_words(text: str) -> tuple[str, ...]:
+    """The casefolded words of 4+ letters of a line (cached like `_title_shape`)."""
+    return tuple(w for w in _split_words(text.casefold()) if len(w) >= 4)
+
+
 _BY_NAME = re.compile(r"\b(?:by|By|BY)\s+[A-Z]")
 
 
+@lru_cache(maxsize=1 << 14)
 def _looks_like_meta(text: str, n_words: int) -> bool:
     """A short line that carries a date or an author ("May 3, 2017 By Erin Spain 4 Comments"):
     header furniture, not a headline."""

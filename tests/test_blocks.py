@@ -230,6 +230,15 @@ def test_segment_one_block_per_non_empty_line():
     ("全部新闻", "site_navigation"),
     ("Home | World | Business | Sport | Culture", "nav_row"),
     ("Jane Doe is a staff reporter who covers city hall for the paper.", "author_bio"),
+    # product boxes of reviews and buying guides (devset wcxb0098, wcxb1657)
+    ("Starting at $94.00", "call_to_action"),
+    ("Active Deal", "call_to_action"),
+    ("Use Coupon Code MSA10 or MSAUNLIMITED50", "call_to_action"),
+    ("Get a Quote Links to Travelinsurance.com", "call_to_action"),
+    ("Shop now", "call_to_action"),
+    ("Try Stitch Fix", "call_to_action_try"),
+    ("Try Rent the Runway", "call_to_action_try"),
+    ("You Might Also Enjoy Some of My Other Posts", "article_end_marker"),
 ])
 def test_widget_rules_name_the_line(line, reason):
     doc = _label(_doc(_page(line)))[0]
@@ -246,6 +255,8 @@ def test_widget_rules_name_the_line(line, reason):
     ("-- Reuters", "credit"),
     ("The bridge under construction in March. -- PHOTO: REUTERS", "caption"),
     ("Workers on the site. Photo: John Smith/AFP", "caption"),
+    ("Image from Mary's April 2024 review.", "caption"),
+    ("Image provided by Adore Me.", "caption"),
 ])
 def test_header_and_footer_role_rules(line, role):
     doc = _label(_doc(_page(line)))[0]
@@ -354,3 +365,28 @@ def test_labelling_twice_gives_the_same_blocks():
     assert [(b.line, b.text, b.role, b.reason) for b in doc.blocks] == first
     assert {b.role for b in doc.blocks} <= set(ROLES)
     assert any(b.role in BODY_ROLES for b in doc.blocks)
+
+
+def test_call_to_action_rules_leave_prose_alone():
+    """The CTA rules name whole short lines; sentences that mention a deal or a trial stay."""
+    for line in ("Try this at home, and tell us how it went.",
+                 "Prices are starting at $94.00 for the basic plan, the company said.",
+                 "Shoppers who use a coupon code at checkout saved an average of 12 percent."):
+        assert blocks._line_rule(line, len(line.split())) is None, line
+
+
+@pytest.mark.parametrize("text", [
+    "plain ascii, words: and-punctuation!", "Ünïcode — «quoted» words… and ‘more’",
+    "a\\b[c]{d}|e", "日本語のテキスト、句読点。", "",
+])
+def test_split_words_matches_translate(text):
+    """The regex path for non-ASCII text splits exactly like the punctuation table."""
+    assert blocks._split_words(text) == text.translate(blocks._PUNCT_TO_SPACE).split()
+
+
+def test_phrase_grouping_keeps_rule_order():
+    """Grouping phrases by first letter must not change which rule names a line."""
+    rules = blocks.load_rules([blocks.RULES_DIR / "boilerplate.toml"])
+    assert rules.match("Skip to content", 3) == "site_navigation"
+    assert rules.match("Facebook Twitter LinkedIn WhatsApp", 4) == "share_bar"
+    assert rules.match("Post a Comment", 3) == "article_end_marker"
