@@ -431,6 +431,8 @@ _TERMINAL = frozenset(".!?\"”’»…'")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _HAS_DIGIT = re.compile(r"\d")
 _CODE_CHARS = "{};=<>"  # many of these: program text or markup, not article prose
+_CODE_MIN_SHARE = 0.04  # share of code characters that marks a line as code
+_CODE_MIN_SHARE_OPEN = 0.02  # ... when it does not end like a sentence (flattened code)
 _SCRIPTS = (
     ("cjk", re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")),
     ("cyrillic", re.compile(r"[\u0400-\u04ff]")),
@@ -438,6 +440,13 @@ _SCRIPTS = (
     ("greek", re.compile(r"[\u0370-\u03ff]")),
     ("latin", re.compile(r"[A-Za-z\u00c0-\u024f]")),
 )
+
+
+def _is_code_like(stripped: str) -> bool:
+    """Program text or markup flattened onto one line. Prose has about one code character
+    in 250; a code block one in 20-40, and it ends on "}" or a closing tag, not a full stop."""
+    share = _CODE_MIN_SHARE if stripped[-1] in _TERMINAL else _CODE_MIN_SHARE_OPEN
+    return sum(map(stripped.count, _CODE_CHARS)) >= max(4, share * len(stripped))
 
 
 def _script(text: str) -> str | None:
@@ -460,7 +469,7 @@ def _line_rule(stripped: str, n_words: int) -> str | None:
     rule = _line_role(stripped, n_words)
     if rule is None and not _HAS_LETTER.search(stripped):
         return "no_letters"
-    if rule is None and sum(map(stripped.count, _CODE_CHARS)) >= max(4, 0.04 * len(stripped)):
+    if rule is None and _is_code_like(stripped):
         return "code_like"
     return rule
 
@@ -696,7 +705,10 @@ def label_blocks(blocks: list[Block], doc_counts: list[int], doc_text: str) -> l
     if title_at >= 0:
         blocks[title_at].role, blocks[title_at].reason = "title", "title_above_article"
         for i in range(title_at + 1, first_prose):
-            if blocks[i].role in ("heading", "body"):
+            # header furniture is short; a long lead-in ("... here is how:") and the
+            # numbered crosshead after it already belong to the article
+            if blocks[i].role in ("heading", "body") and n_words[i] < _PROSE_MIN_WORDS * 2 \
+                    and not _LIST_ITEM.match(stripped[i]):
                 blocks[i].role, blocks[i].reason = "boilerplate", "header_line"
     title_block = blocks[title_at] if title_at >= 0 else None
     blocks = _split_dateline(blocks, lo, hi)

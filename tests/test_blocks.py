@@ -239,6 +239,14 @@ def test_segment_one_block_per_non_empty_line():
     ("Try Stitch Fix", "call_to_action_try"),
     ("Try Rent the Runway", "call_to_action_try"),
     ("You Might Also Enjoy Some of My Other Posts", "article_end_marker"),
+    ("Get a Quote (212) 203-0280", "call_to_action"),
+    # affiliate disclosures above or inside reviews (devset wcxb0098, wcxb0268)
+    ("We may earn commission from links on this page, but we only recommend products we back.",
+     "affiliate_disclosure"),
+    ("Business.com earns commissions from some listed providers. Editorial Guidelines.",
+     "affiliate_disclosure"),
+    ("This podcast may contain affiliate links, please read our disclosure policy.",
+     "affiliate_disclosure"),
 ])
 def test_widget_rules_name_the_line(line, reason):
     doc = _label(_doc(_page(line)))[0]
@@ -390,3 +398,42 @@ def test_phrase_grouping_keeps_rule_order():
     assert rules.match("Skip to content", 3) == "site_navigation"
     assert rules.match("Facebook Twitter LinkedIn WhatsApp", 4) == "share_bar"
     assert rules.match("Post a Comment", 3) == "article_end_marker"
+
+
+def test_affiliate_rule_leaves_reporting_on_commissions_alone():
+    """Sentences about other people's commissions are article text, not a disclosure."""
+    for line in ("Travel agents recommend insurance because they get a commission when you buy it.",
+                 "Disclosure: This article was written by a human, with an edit by a colleague.",
+                 "Streamers can run ads and earn money through brand deals and affiliate links."):
+        assert blocks._line_rule(line, len(line.split())) is None, line
+
+
+def test_flattened_code_block_is_code_like_but_prose_with_braces_is_not():
+    """A code block flattened onto one line (no sentence end) leaves the text; a sentence
+    that quotes a few braces or tags stays (devset wcxb0476, wcxb0196)."""
+    code = ('<cfscript> user = { prefix: "Mrs.", firstName: "Laura", lastName: "Badonka" }; '
+            '// build the name name = ""; if ( user.prefix.len() ) { name = user.prefix; } '
+            'writeOutput( name ); </cfscript>')
+    prose = ("So my mind focuses on the count {in-breath}, then the count {out-breath}, and "
+             "the numbers keep going up until I lose track, which is the point of the practice.")
+    assert blocks._line_rule(code, len(code.split())) == "code_like"
+    assert blocks._line_rule(prose, len(prose.split())) is None
+
+
+def test_long_lead_in_and_numbered_crosshead_under_the_title_stay_in_the_text():
+    """A listicle's lead-in ends on a colon, so it is not the first prose paragraph; it and
+    the "1. ..." crosshead after it are article text, not header furniture (wcxb1781)."""
+    lead = ("As we welcome the new year, it is the perfect time to focus on self-improvement "
+            "and set goals for a healthier smile, so here are our top resolutions:")
+    text = "\n\n".join([
+        "Menu", "New Year, New Smile: Top Dental Resolutions", lead,
+        "1. Commit to Consistent Oral Hygiene",
+        "Brushing twice a day and flossing daily are the basics of a healthy mouth, and "
+        "they take only a few minutes of your time each morning and evening.",
+        "Regular checkups let your dentist spot small problems before they become large and "
+        "expensive ones, so book your next visit before the month is out.",
+    ])
+    doc = _label(_doc(text))[0]
+    assert _role_of(doc, "New Year, New Smile") == "title"
+    assert lead in doc.body
+    assert "1. Commit to Consistent Oral Hygiene" in doc.body
