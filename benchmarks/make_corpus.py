@@ -5,7 +5,10 @@
 Each output document is a real article cut to about --kb kilobytes on line boundaries, with
 realistic extras at fixed rates: syndicated copies of an earlier document (wrapper lines
 changed, last paragraphs trimmed, a word changed), mojibake lines, and a share counter so no
-two documents are byte-identical. Deterministic for a given --seed. Writes JSONL (`id`,
+two documents are byte-identical. Prose lines (8+ words) get two words swapped for words of
+the same document, so, as in a real crawl, a site's furniture repeats across documents but
+its sentences do not (the devset has only a few hundred pages; without this, per-line caches
+would see far more repetition than a real corpus offers). Deterministic for a given --seed. Writes JSONL (`id`,
 `text`) so one file streams any N.
 """
 
@@ -33,6 +36,20 @@ def _cut(lines: list[str], max_bytes: int) -> list[str]:
     return out
 
 
+def _vary(lines: list[str], rng: random.Random) -> list[str]:
+    """Make each prose line new: swap two of its words for words found elsewhere in the text."""
+    vocab = [w for line in lines for w in line.split()]
+    out = []
+    for line in lines:
+        words = line.split()
+        if len(words) >= 8:
+            for _ in range(2):
+                words[rng.randrange(len(words))] = rng.choice(vocab)
+            line = " ".join(words)
+        out.append(line)
+    return out
+
+
 def _mojibake(line: str) -> str:
     return line.encode("utf-8").decode("cp1252", errors="replace")
 
@@ -56,7 +73,7 @@ def generate(sources: list[str], n: int, kb: float, seed: int, synd_rate: float 
         else:
             src = rng.choice(sources).splitlines()
             start = rng.randrange(max(1, len(src) // 3)) if len(src) > 40 else 0
-            lines = _cut([s for s in src[start:] if s.strip()], int(kb * 1024))
+            lines = _vary(_cut([s for s in src[start:] if s.strip()], int(kb * 1024)), rng)
             made.append(lines)
         if rng.random() < mojibake_rate and lines:
             k = rng.randrange(len(lines))
