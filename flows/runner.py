@@ -13,6 +13,7 @@ measure what Prefect adds.
 
 from __future__ import annotations
 
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -54,6 +55,21 @@ class RunResult:
     version: str
     output: Path
     counts: dict
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each pass
+
+
+class _Laps(dict):
+    """Wall seconds of each pass of a run, kept in the manifest so a user (and the scale
+    benchmark) sees where the time went."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self[name] = round(now - self._last, 3)
+        self._last = now
 
 
 class Executor(Protocol):
@@ -207,6 +223,7 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
                 tick: Callable[[str, int], None]) -> RunResult:
     window = 2 * max(1, config.workers)
     counts: Counter = Counter()
+    laps = _Laps()
     parent = Parent.load(staging.root, config)
 
     r = _read_inputs(inputs, staging, config, executor, tick, parent, skip_known=bool(parent))
@@ -222,6 +239,7 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
              n_docs=r.stats.n_docs)
     stats = r.stats
     stats.prune(min_docs=2)
+    laps.lap("read_repair_segment")
     reused_paths = {doc_id: r.seen[doc_id] for doc_id in parent.doc_ids} if incremental else {}
     drops = [frozenset(d | k) if incremental else frozenset(d)
              for d, k in zip(r.duplicates, r.known, strict=True)]
@@ -238,6 +256,7 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
         doc_batch.append(pa.table({"doc_id": r.meta["doc_id"],
                                    "batch": pa.array([r.index] * r.meta.num_rows, pa.int32())}))
         tick("analyse", r.meta.num_rows)
+    laps.lap("label_metadata_language_signatures")
 
     # global: clusters, passage statistics, metadata propagation (compact tables only)
     params = config.syndication
@@ -264,6 +283,7 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
     per_batch = zip(*(_split_by_batch(t, doc_batch_table, n_batches)
                       for t in (assign, meta, pass_stats)), strict=True)
     pq.write_table(all_sigs, staging.state / "signatures.parquet", compression="zstd")
+    laps.lap("cluster_passages_propagate")
 
     # pass 3: final rows, written in batch order as they come; then the parent's reused rows
     rules: Counter = Counter()
@@ -291,6 +311,7 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
     staging.write("inputs", inputs_table(input_records, rejects))
     clusters = _clusters(assign, facts)
     staging.write("clusters", clusters)
+    laps.lap("write_rows")
 
     manifest = base_manifest(config.as_dict())
     manifest["inputs"] = {
@@ -326,8 +347,11 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
         new_keys = dict(zip(now["source_path"].to_pylist(), now["doc_id"].to_pylist(),
                             strict=True)) if now is not None else {}
         manifest["changes"] = diff_keys(article_keys(staging.root / previous), new_keys)
+    manifest["seconds"] = dict(laps)  # publishing itself comes after the manifest is sealed
     version = staging.publish(manifest, dataset_card(manifest))
-    return RunResult(version=version, output=staging.root, counts=manifest["counts"])
+    laps.lap("publish")
+    return RunResult(version=version, output=staging.root, counts=manifest["counts"],
+                     seconds=dict(laps))
 
 
 def _concat(tables: list[pa.Table], empty: pa.Table) -> pa.Table:

@@ -530,7 +530,11 @@ def clusters_table(assignments: pa.Table, facts: pa.Table) -> pa.Table:
 
 def passage_fingerprint(text: str) -> int:
     """xxh3 of the paragraph's normalised words: case, punctuation and spacing don't count."""
-    return xxhash.xxh3_64_intdigest(b" ".join(tokens(text)))
+    return _words_fingerprint(tokens(text))
+
+
+def _words_fingerprint(words: list[bytes]) -> int:
+    return xxhash.xxh3_64_intdigest(b" ".join(words))
 
 
 def passage_table(docs: list[Document], params: SyndicationParams = DEFAULT_PARAMS) -> pa.Table:
@@ -547,7 +551,7 @@ def passage_table(docs: list[Document], params: SyndicationParams = DEFAULT_PARA
                 continue
             ids.append(d.doc_id)
             positions.append(b.position)
-            prints.append(passage_fingerprint(b.text))
+            prints.append(_words_fingerprint(words))
     return pa.table(
         {
             "doc_id": pa.array(ids, pa.string()),
