@@ -1,13 +1,25 @@
-"""Benchmark and quality check for flows/syndication.py against datasketch MinHashLSH.
+"""Benchmark and quality check for flows/syndication.py against other MinHash-LSH engines.
 
 Speed: N synthetic ~3 KB bodies built from the devset's gold paragraphs (random paragraph
 mixes = distinct stories that now and then share a paragraph, plus edited copies: trimmed
 ends, typos, re-paragraphing), timed through `signature_table` + `cluster` on one core,
-with peak RSS and the signature table's bytes per doc. Quality: pairwise F1/ARI on the same
-synthetic docs, and on the devset with gold bodies and with a crude cleaning of the raw
-text (lines of >= 12 words), for both methods.
+with peak RSS and the signature table's bytes per doc. Side by side: the first
+--baseline-docs of them through newsprep and each installed engine of
+benchmarks/dedup_engines.py (datasketch MinHashLSH, datatrove, text-dedup; one process,
+one worker, newsprep's shingle size and permutation count, one banding for all three),
+timed --repeat times, with newsprep's speed-up over each. Quality: pairwise F1 on the same
+synthetic docs, and on the devset with gold bodies, a crude cleaning of the raw text (lines
+of >= 12 words) and the raw text, for every engine.
 
     .venv/bin/python benchmarks/bench_dedup.py --docs 20000
+
+The optional engines' requirements clash with the project's pins (datatrove wants
+xxhash<4), so install them in a venv of their own:
+
+    python3 -m venv /work/venv-compare
+    /work/venv-compare/bin/pip install -e . datasketch datatrove spacy tokenizers "xxhash<4" \\
+        text-dedup
+    /work/venv-compare/bin/python benchmarks/bench_dedup.py --docs 20000 --baseline-docs 5000
 """
 
 from __future__ import annotations
@@ -20,6 +32,9 @@ import random
 import resource
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -31,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
+from benchmarks import dedup_engines as E  # noqa: E402
 from flows import syndication as S  # noqa: E402
 from flows.model import Block, Document  # noqa: E402
 
@@ -97,45 +113,25 @@ def synthetic(paragraphs: list[str], n: int, seed: int = 7) -> tuple[list[Docume
     return docs[:n], truth[:n]
 
 
-def ours(docs: list[Document], batch: int = 5000) -> tuple[list[str], float, pa.Table]:
-    t0 = time.process_time()  # CPU time: one core, whatever else the machine runs
+def ours(docs: list[Document], batch: int = 5000) -> tuple[list[str], pa.Table]:
+    """newsprep's dedup stage: signatures batch by batch, then one global `cluster`."""
     sigs = pa.concat_tables(
         [S.signature_table(docs[i : i + batch]) for i in range(0, len(docs), batch)]
     )
-    a = S.cluster(sigs)
-    dt = time.process_time() - t0
-    return a.column("cluster_id").to_pylist(), dt, sigs
+    return S.cluster(sigs).column("cluster_id").to_pylist(), sigs
 
 
-def datasketch_baseline(docs: list[Document], threshold: float = 0.5) -> tuple[list[str], float]:
-    """MinHashLSH (128 perms) on word 4-gram shingles, union of all LSH matches."""
-    from datasketch import MinHash, MinHashLSH
+def cpu_seconds() -> float:
+    """CPU time of this process and its reaped children: one core's work, whatever the load."""
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + ch.ru_utime + ch.ru_stime
 
-    t0 = time.process_time()
-    lsh = MinHashLSH(threshold=threshold, num_perm=128)
-    mhs = []
-    for d in docs:
-        w = d.body.lower().split()
-        m = MinHash(num_perm=128)
-        m.update_batch([" ".join(w[i : i + 4]).encode() for i in range(max(1, len(w) - 3))])
-        lsh.insert(d.doc_id, m)
-        mhs.append(m)
-    parent = list(range(len(docs)))
-    index = {d.doc_id: i for i, d in enumerate(docs)}
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for i, m in enumerate(mhs):
-        for other in lsh.query(m):
-            a, b = find(i), find(index[other])
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    dt = time.process_time() - t0
-    return [docs[find(i)].doc_id for i in range(len(docs))], dt
+def timed(run: E.Runner) -> tuple[list[str], float, float]:
+    """(cluster labels, CPU seconds, wall seconds) of one engine run."""
+    c0, w0 = cpu_seconds(), time.perf_counter()
+    labels = run()
+    return labels, cpu_seconds() - c0, time.perf_counter() - w0
 
 
 def load_scorer():
@@ -169,12 +165,83 @@ def pairwise(gold: list[str], pred: list[str]) -> dict:
     }
 
 
+@dataclass
+class Measured:
+    """One engine's runs on the side-by-side documents."""
+
+    name: str
+    cpu: list[float]
+    wall: list[float]
+    scores: list[dict]
+
+    def docs_per_s(self, n: int) -> float:
+        return n / min(self.cpu)
+
+
+def measure(name: str, make: Callable[[Path], E.Runner], truth: list[str], repeat: int) -> Measured:
+    """`repeat` timed runs, each with a fresh scratch folder and untimed setup."""
+    m = Measured(name, [], [], [])
+    for _ in range(repeat):
+        with E.workdir() as wd:
+            labels, cpu, wall = timed(make(wd))
+        m.cpu.append(cpu)
+        m.wall.append(wall)
+        m.scores.append(pairwise(truth, labels))
+    return m
+
+
+def _runs(xs: list[float]) -> str:
+    return " / ".join(f"{x:.2f}" for x in xs)
+
+
+def _score(scores: list[dict], key: str) -> str:
+    """The runs' value, or each run's when they differ (text-dedup draws new permutations)."""
+    return " / ".join(dict.fromkeys(f"{s[key]:.4f}" for s in scores))
+
+
+def side_by_side_table(rows: list[Measured], n: int) -> str:
+    """Markdown table: time, docs/s, pairwise quality and newsprep's speed-up over each."""
+    ours_rate = rows[0].docs_per_s(n)
+    out = [
+        "| engine | CPU s (runs) | wall s (runs) | docs/s | precision | recall | F1 "
+        "| newsprep speed-up |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for m in rows:
+        out.append(
+            f"| {m.name} | {_runs(m.cpu)} | {_runs(m.wall)} | {m.docs_per_s(n):,.0f} "
+            f"| {_score(m.scores, 'precision')} | {_score(m.scores, 'recall')} "
+            f"| {_score(m.scores, 'f1')} | {ours_rate / m.docs_per_s(n):.1f}x |"
+        )
+    return "\n".join(out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--devset", type=Path, default=Path("/work/shared/devset"))
     ap.add_argument("--docs", type=int, default=20000)
-    ap.add_argument("--baseline-docs", type=int, default=3000)
+    ap.add_argument(
+        "--baseline-docs",
+        type=int,
+        default=3000,
+        help="the first N synthetic docs, timed with every engine",
+    )
+    ap.add_argument("--repeat", type=int, default=2, help="timed runs per engine")
+    ap.add_argument(
+        "--shingle",
+        type=int,
+        default=S.DEFAULT_PARAMS.shingle_words,
+        help="word n-gram size for the library engines (newsprep's by default)",
+    )
+    # datasketch's own optimum for threshold 0.5 at 128 permutations
+    ap.add_argument("--bands", type=int, default=25)
+    ap.add_argument("--rows", type=int, default=5)
     args = ap.parse_args()
+    setup = E.LshSetup(args.shingle, S.DEFAULT_PARAMS.num_perm, args.bands, args.rows)
+    engines = [e for e in E.ENGINES if e.problem() is None]
+    for e in E.ENGINES:
+        if (why := e.problem()) is not None:
+            print(f"{e.name}: skipped, {why} (to compare: `{e.install}`, in another venv)")
 
     gold = load_devset(args.devset)
     paragraphs = [
@@ -187,29 +254,50 @@ def main() -> None:
     docs, truth = synthetic(paragraphs, args.docs)
     mean_kb = np.mean([len(d.body.encode()) for d in docs]) / 1024
     S.signature_table(docs[:200])  # warm-up (power tables, imports)
-    pred, dt, sigs = ours(docs)
+    big = measure("newsprep", lambda wd: lambda: ours(docs)[0], truth, args.repeat)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    per_doc = sigs.nbytes / len(docs)
+    per_doc = ours(docs)[1].nbytes / len(docs)
     print(f"synthetic: {len(docs)} docs, mean body {mean_kb:.2f} KB")
     print(
-        f"newsprep: {len(docs) / dt:,.0f} docs/s ({dt:.2f} s signatures+cluster), "
-        f"peak RSS {rss_mb:,.0f} MB, signature table {per_doc:.0f} B/doc "
-        f"= {per_doc * 1e6 / 2**30:.2f} GiB per 1M docs"
+        f"newsprep: {big.docs_per_s(len(docs)):,.0f} docs/s (signatures+cluster, CPU s per run "
+        f"{_runs(big.cpu)}, wall s {_runs(big.wall)}), peak RSS {rss_mb:,.0f} MB, signature "
+        f"table {per_doc:.0f} B/doc = {per_doc * 1e6 / 2**30:.2f} GiB per 1M docs"
     )
-    print("newsprep  quality (synthetic):", pairwise(truth, pred))
+    print("newsprep  quality (synthetic):", big.scores[0])
+
+    p = S.DEFAULT_PARAMS
     nb = min(args.baseline_docs, len(docs))
-    p_ours, dt_ours, _ = ours(docs[:nb])
-    p_ds, dt_ds = datasketch_baseline(docs[:nb])
-    print(f"first {nb} docs: newsprep {nb / dt_ours:,.0f} docs/s {pairwise(truth[:nb], p_ours)}")
-    print(f"first {nb} docs: datasketch {nb / dt_ds:,.0f} docs/s {pairwise(truth[:nb], p_ds)}")
+    sub, sub_truth = docs[:nb], truth[:nb]
+    rows = [measure("newsprep", lambda wd: lambda: ours(sub)[0], sub_truth, args.repeat)]
+    for e in engines:
+        rows.append(measure(e.name, partial(e.make, sub, setup), sub_truth, args.repeat))
+    print(
+        f"\nside by side: the first {nb} synthetic docs, {args.repeat} runs per engine; "
+        "docs/s from the run with least CPU time (this process and its children)"
+    )
+    print(
+        f"- newsprep: word {p.shingle_words}-grams, {p.num_perm} one-permutation bins, LSH "
+        f"{p.bands} bands x {p.rows} rows, candidates verified: J >= {p.jaccard_threshold} or "
+        f"containment >= {p.containment_threshold} with J >= {p.jaccard_floor}"
+    )
+    for e in engines:
+        print(f"- {e.name}: {setup.describe()}; {e.note}")
+    print(side_by_side_table(rows, nb))
 
     gold_clusters = [str(g.get("cluster") or g["id"]) for g in gold]
+    names = ["newsprep", *(e.name for e in engines)]
+    print("\ndevset pairwise F1 (precision / recall), same parameters")
+    print("| bodies | " + " | ".join(names) + " |")
+    print("| --- |" + " ---: |" * len(names))
     for name, crude in (("gold bodies", False), ("crude bodies", True), ("raw text", "raw")):
         dv = devset_docs(gold, args.devset, crude)
-        p1, _, _ = ours(dv)
-        p2, _ = datasketch_baseline(dv)
-        print(f"devset {name}: newsprep {pairwise(gold_clusters, p1)}")
-        print(f"devset {name}: datasketch {pairwise(gold_clusters, p2)}")
+        preds = [ours(dv)[0]]
+        for e in engines:
+            with E.workdir() as wd:
+                preds.append(e.make(dv, setup, wd)())
+        cells = [pairwise(gold_clusters, pr) for pr in preds]
+        row = " | ".join(f"{c['f1']:.4f} ({c['precision']:.3f} / {c['recall']:.3f})" for c in cells)
+        print(f"| {name} | {row} |")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ changed, last paragraphs trimmed, a word changed), mojibake lines, and a share c
 two documents are byte-identical. Prose lines (8+ words) get two words swapped for words of
 the same document, so, as in a real crawl, a site's furniture repeats across documents but
 its sentences do not (the devset has only a few hundred pages; without this, per-line caches
-would see far more repetition than a real corpus offers). Deterministic for a given --seed. Writes JSONL (`id`,
-`text`) so one file streams any N.
+would see far more repetition than a real corpus offers). Deterministic for a given
+--seed. Writes JSONL (`id`, `text`) so one file streams any N.
 """
 
 from __future__ import annotations
