@@ -337,6 +337,30 @@ def split_names(text: str) -> list[str]:
     return out
 
 
+_BYLINE_LABEL = re.compile(
+    r"(?i)^(?:(?:written|words|story|text|posted|published|reviewed|edited)\s+)?by:?$"
+    r"|^(?:author|authors|autor|auteur|autore|writer|written\s+by)\s*:?$|^(?:von|par|por):?$"
+)
+
+
+def is_byline_label(text: str) -> bool:
+    """A byline split over two lines: "By" or "Written by" alone, the name on the next."""
+    s = text.strip()
+    return len(s) <= 14 and bool(_BYLINE_LABEL.match(s))
+
+
+def name_line(text: str) -> list[str]:
+    """The names of a line that is only a name list, perhaps with a role or affiliation
+    after a separator ("Manoj Jain and Jagpreet Chhatwal | Guest Columnists",
+    "Shelia R. Cotten, Clemson University"); [] when any part is not a person name."""
+    s = _ROLE_TAIL.sub("", text.strip())
+    if not s or len(s) > 80:
+        return []
+    parts = [p for p in _NAME_JOIN.split(s) if p.strip()]
+    names = split_names(s)
+    return names if names and len(names) == len(parts) else []
+
+
 @lru_cache(maxsize=_CACHE)
 def parse_byline(text: str) -> Byline:
     """Authors, outlet and agencies of a byline line (see `is_byline`)."""

@@ -44,6 +44,11 @@ class Registry:
     repost_phrases: tuple[str, ...]
     not_outlet: frozenset[str]
     parent_words: frozenset[str]
+    # first word of a printed form -> (form, its other words without edge punctuation)
+    by_first_word: dict[str, tuple[tuple[str, frozenset[str]], ...]]
+
+
+_EDGE_PUNCT = "\"'“”‘’()[]{}«».,:;!?|©®™"
 
 
 @lru_cache(maxsize=1)
@@ -67,8 +72,14 @@ def registry() -> Registry:
     repost = tuple(_fold(p) for p in data.get("repost", {}).get("phrases", []))
     not_outlet = frozenset(w.lower() for w in data.get("not_outlet", {}).get("words", []))
     parents = frozenset(w.lower() for w in data.get("not_outlet", {}).get("parent_words", []))
+    first: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}
+    for a in by_alias:
+        head, *rest = a.split() or [""]
+        if len(a) >= 3 and head:
+            rest_words = frozenset(w.strip(_EDGE_PUNCT) for w in rest)
+            first[head] = (*first.get(head, ()), (a, rest_words))
     return Registry(by_alias, folded, by_domain, tuple(phrases), tuple(marks), repost,
-                    not_outlet, parents)
+                    not_outlet, parents, first)
 
 
 def _fold(s: str) -> str:
@@ -80,6 +91,22 @@ def canonical_outlet(name: str) -> str:
     """The registry's canonical name for a printed outlet name (else the name as printed)."""
     reg = registry()
     return reg.by_alias.get(name) or reg.by_alias_folded.get(_fold(name)) or name
+
+
+def registered_in(text: str) -> Counter[str]:
+    """Registered outlets printed in `text` (whole words, case as registered) and how
+    often. The page's words are looked up by first word: one pass, not one per outlet."""
+    reg = registry()
+    found: Counter[str] = Counter()
+    words = {t.strip(_EDGE_PUNCT) for t in set(text.split())}
+    for first in words.intersection(reg.by_first_word):
+        for form, rest in reg.by_first_word[first]:
+            if not rest <= words:
+                continue  # a word of the name is missing: no need to search the page
+            n = _whole_count(text, form)
+            if n:
+                found[reg.by_alias[form]] += n
+    return found
 
 
 def outlet_from_url(url: str | None) -> str | None:
@@ -166,6 +193,135 @@ def split_title_suffix(title: str) -> tuple[str, str | None, str]:
 
 
 # ------------------------------------------------------------------------------------------
+# Headline choice: the labeller's title is one guess; the header's own evidence decides
+# ------------------------------------------------------------------------------------------
+
+_TW = {"dist": 0.1, "prior": 0.5, "meta": 2.0, "dup": 1.0}
+TITLE_REACH = 30  # lines above the first prose paragraph searched for the headline
+TITLE_BODY_CHARS = 3000  # the headline's words recur early in the article
+_WORDS = re.compile(r"\w+")
+_LIST_ITEM = re.compile(r"\d{1,3}[.)]\s")
+_CRUMB = re.compile(r"\s(?:❯|›|»|>|/)\s")
+_NOT_TITLE_ROLES = frozenset({"caption", "date", "dateline", "credit", "byline"})
+
+
+def _first_prose(blocks: list[Block]) -> int:
+    """The first body paragraph that reads as prose: where the article starts."""
+    for i, b in enumerate(blocks):
+        s = b.text.strip()
+        if b.role == "body" and len(s.split()) >= 10 and s[-1] in ".!?\"”’»…'":
+            return i
+    return -1
+
+
+@lru_cache(maxsize=1 << 14)
+def _content_words(text: str) -> frozenset[str]:
+    """Casefolded words of 4+ letters (cached: menu lines recur on every page of a site)."""
+    return frozenset(w for w in _WORDS.findall(text.casefold()) if len(w) >= 4)
+
+
+@lru_cache(maxsize=1 << 14)
+def _is_meta_line(text: str) -> bool:
+    """A byline, a date line or a "Name • date" line: what follows a headline."""
+    s = text.strip()
+    if len(s) > 140:
+        return False
+    return bool(header.is_byline(s) or header.parse_date_line(s) or header.parse_meta_line(s)
+                or s.lower() in ("by", "written by", "posted by", "published by"))
+
+
+def _title_candidate(text: str) -> bool:
+    """Headline-shaped: a short line of words, not a sentence fragment, list item, crumb
+    trail, date or byline."""
+    s = text.strip()
+    n = len(s.split())
+    return (2 <= n <= 30 and 8 <= len(s) <= 250 and s[-1] not in ",;:" and s[0] not in "©|#"
+            and not _LIST_ITEM.match(s) and not _CRUMB.search(s) and not _is_meta_line(s)
+            and any(c.isalpha() for c in s))
+
+
+def _headline_shape(text: str) -> float:
+    """Headlines have several words, mostly capitalised in English, and no full stop."""
+    s = text.strip()
+    n = len(s.split())
+    score = 1.0 if 4 <= n <= 20 else (-1.5 if n <= 2 else 0.0)
+    if 6 <= n <= 20:
+        score += 0.5
+    if s[-1] == "." and not s.endswith(".."):
+        score -= 1.5
+    if s.isupper():
+        score -= 1.0
+    words = [w for w in s.split() if w[:1].isalpha()]
+    if words and sum(w[0].isupper() for w in words) / len(words) >= 0.6:
+        score += 1.0
+    return score
+
+
+def _reprinted(text: str, page: str) -> bool:
+    """A headline recurs as a page title with a site suffix ("Headline | Site") or a share
+    line (a menu item recurs as itself, which proves nothing)."""
+    s = text.strip()
+    at = page.find(s)
+    while at >= 0:
+        end = at + len(s)
+        if page.startswith(_SUFFIX_SEPS, end) or page.startswith((" |", " -"), end):
+            return True
+        at = page.find(s, end)
+    return False
+
+
+def _choose_title(blocks: list[Block], page: str) -> int:
+    """Index of the headline block: the header line above the article's first paragraph
+    that is headline-shaped, about the article (shares its words), next to the byline or
+    date, and reprinted as "Headline | Site"; -1 when none is."""
+    start = _first_prose(blocks)
+    if start < 0:
+        return next((i for i, b in enumerate(blocks) if b.role == "title"), -1)
+    lead, size = [], 0
+    for b in blocks[start:]:
+        if size >= TITLE_BODY_CHARS:
+            break
+        if b.role in BODY_ROLES:
+            lead.append(b.text)
+            size += len(b.text)
+    body_words = _content_words("\n".join(lead)[:TITLE_BODY_CHARS])
+    lo = max(0, start - TITLE_REACH)
+    window = [(i, blocks[i].text.strip()) for i in range(lo, start) if blocks[i].text.strip()]
+    meta = [k for k, (i, s) in enumerate(window)
+            if blocks[i].role in _NOT_TITLE_ROLES or _is_meta_line(s)]
+    best, best_score = -1, 0.0
+    for k, (i, s) in enumerate(window):
+        if blocks[i].role in _NOT_TITLE_ROLES or not _title_candidate(s):
+            continue
+        words = _content_words(s)
+        overlap = (sum(w in body_words for w in words) / len(words) * min(1.0, len(words) / 3)
+                   if words else 0.0)
+        # a menu line shares no words with the story: no need to look for its reprints
+        score = (_headline_shape(s) + 4.0 * overlap + 2.5 * (overlap > 0 and _reprinted(s, page))
+                 - _TW["dist"] * (len(window) - k)
+                 + (_TW["prior"] if blocks[i].role == "title" else 0.0))
+        if any(0 < m - k <= 3 or m == k - 1 for m in meta):
+            score += _TW["meta"]
+        if k and window[k - 1][1] == s:
+            score += _TW["dup"]
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def _retitle(blocks: list[Block], page: str) -> None:
+    """Give the title role to the chosen headline block; the labeller's other guess becomes
+    boilerplate (every block keeps one role and a reason)."""
+    at = _choose_title(blocks, page)
+    if at < 0 or blocks[at].role == "title":
+        return
+    for b in blocks:
+        if b.role == "title":
+            b.role, b.reason = "boilerplate", "not_the_headline"
+    blocks[at].role, blocks[at].reason = "title", "headline_evidence"
+
+
+# ------------------------------------------------------------------------------------------
 # Per-document extraction
 # ------------------------------------------------------------------------------------------
 
@@ -203,6 +359,7 @@ def extract_batch(docs: list[Document]) -> None:
 
 def extract(doc: Document) -> None:
     """Fill title, outlet, agencies, authors, date fields and dateline of one document."""
+    _retitle(doc.blocks, doc.text)
     v = _view(doc.blocks)
     dl = _dateline(v)
     rights = copyright_names(doc.text)
@@ -309,12 +466,31 @@ def _outlet(doc: Document, v: _View, dl: header.Dateline | None, suffix: str | N
         return by_url
     if suffix:
         return canonical_outlet(suffix)
-    extra: Counter[str] = Counter()
+    page = _furniture(v)
+    known = registered_in(_not_story(v))
+    extra: Counter[str] = Counter({name: _registered_weight(name, n)
+                                   for name, n in known.items()})
     for name, w in ((_suffix_elsewhere(doc.text, title), 3.0), (_site_suffix(doc.text), 2.0),
                     (_rights_holder(rights, doc.text), 3.0)):
         if name:
             extra[name] += w
-    return self_named_site(_furniture(v), extra, frozenset({title}) if title else frozenset())
+    return self_named_site(page, extra, frozenset({title}) if title else frozenset(),
+                           frozenset(known))
+
+
+def _registered_weight(name: str, n: int) -> float:
+    """Evidence of a registered outlet printed n times in the page furniture. An acronym
+    ("FDA", "CNA") is as often a citation or a common noun, so it needs more support."""
+    acronym = name.isupper() and len(name) <= 4
+    return (1.5 if acronym else 3.0) + 0.5 * min(n - 1, 3)
+
+
+def _not_story(v: _View) -> str:
+    """The page minus the story's sentences (which cite other outlets: "CNN reported"):
+    furniture lines, headings and the closing paragraphs (author and site notes)."""
+    return "\n".join(b.text for i, b in enumerate(v.blocks)
+                     if b.role not in BODY_ROLES or i >= v.last_body - 2
+                     or b.text.rstrip()[-1:] not in ".!?\"”’")
 
 
 def _furniture(v: _View) -> str:
@@ -457,6 +633,9 @@ def _authors(v: _View, dl: header.Dateline | None) -> list[str]:
             continue
         if header.is_byline(b.text):
             out += [n for n in header.parse_byline(b.text).authors if n not in out]
+        elif header.is_byline_label(b.text):
+            nxt = _next_line(v.blocks, i)
+            out += header.name_line(nxt.text) if nxt and nxt.role != "caption" else []
         else:
             ml = header.parse_meta_line(b.text)
             if ml:
@@ -466,23 +645,29 @@ def _authors(v: _View, dl: header.Dateline | None) -> list[str]:
     return _name_next_to_date(v) or _bio_author(v)
 
 
+def _next_line(blocks: list[Block], i: int) -> Block | None:
+    """The next block with text after block i."""
+    return next((b for b in blocks[i + 1 : i + 4] if b.text.strip()), None)
+
+
 def _name_next_to_date(v: _View) -> list[str]:
     """A bare name line ("Andrew King", "Dylan Bailey, MS, RD") right next to the date line
     of the header: the common blog/magazine byline without "By"."""
     dated = {i for i in v.zone if v.blocks[i].role == "date" or (
         len(v.blocks[i].text) < 90 and header.parse_date_line(v.blocks[i].text))}
-    if v.title_at >= 0:
-        dated.add(v.title_at)  # the line right under (or over) the headline works the same
     for i in v.zone:
         b = v.blocks[i]
-        if (b.role in BODY_ROLES or b.role in ("dateline", "credit", "caption")
-                or len(b.text) > 60 or i in dated or b.text.isupper()):
+        if (b.role in ("dateline", "credit", "caption", "title") or len(b.text) > 80
+                or i in dated or b.text.isupper()):
             continue  # "NEW YORK" next to the headline is a place, not a name
-        if not any(j in dated for j in (i - 2, i - 1, i + 1, i + 2)):
+        # the line under the headline works like one next to the date (a line over it is
+        # more often a section label)
+        if not (any(j in dated for j in (i - 2, i - 1, i + 1, i + 2))
+                or 0 <= i - v.title_at <= 2):
             continue
-        names = header.split_names(b.text)
-        if len(names) == 1 and 2 <= len(names[0].split()) <= 4 and not _common_phrase(
-                names[0], v):
+        names = header.name_line(b.text)
+        if names and all(2 <= len(n.split()) <= 4 and not _common_phrase(n, v)
+                         for n in names):
             return names
     return []
 
@@ -824,7 +1009,8 @@ def _trim_site(name: str) -> str | None:
 
 
 def self_named_site(text: str, extra: dict[str, float] | None = None,
-                    skip: frozenset[str] = frozenset()) -> str | None:
+                    skip: frozenset[str] = frozenset(),
+                    registered: frozenset[str] = frozenset()) -> str | None:
     """The site's own name from how a page speaks of itself: "About X", "Why trust X",
     "editor at X", "X may earn a commission", a masthead line, repeated with the domain.
 
@@ -855,7 +1041,8 @@ def self_named_site(text: str, extra: dict[str, float] | None = None,
         name = _trim_site(m.group("n"))
         if name and len(name.split()) <= 5:
             score[name] = score.get(name, 0.0) + 1.5
-    best, best_score = None, 0.0
+    best: str | None = None
+    best_key: tuple[bool, float, int] = (False, 0.0, 0)
     for name, s in score.items():
         words = name.split()
         if (name in skip or len(name) < 2 or len(words) > 6
@@ -867,11 +1054,13 @@ def self_named_site(text: str, extra: dict[str, float] | None = None,
             continue  # a masthead line alone may be any menu word
         n = counts.get(name) or _whole_count(text, name)
         if (name.isalpha() and name.istitle() and not on_domain and n < 4
-                and len(kinds.get(name, ())) < 2):
+                and len(kinds.get(name, ())) < 2 and name not in registered):
             continue  # "Explore Iceland", "About Jill": one plain word needs more evidence
         if all(x.lower() in _CONNECTIVES for x in words):
             continue
         s += min(max(n - 1, 0), 6) * 0.3 + (2.0 if on_domain else 0.0)
-        if s > best_score or (s == best_score and best and len(name) > len(best)):
-            best, best_score = name, s
-    return canonical_outlet(best) if best and best_score >= 3.0 else None
+        # a registered outlet outranks a name only this page vouches for
+        key = (name in registered, s, len(name))
+        if s >= 3.0 and (best is None or key > best_key):
+            best, best_key = name, key
+    return canonical_outlet(best) if best else None

@@ -169,3 +169,24 @@ def test_meta_lines(line, day, authors):
     ml = header.parse_meta_line(line)
     assert ml.date.value == day
     assert ml.authors == authors
+
+
+@pytest.mark.parametrize(("line", "label"), [
+    ("By", True), ("Written by", True), ("Author:", True),
+    ("By Jane Doe", False), ("Bylines", False), ("Learn about our editorial policies", False),
+])
+def test_byline_label(line, label):
+    """A byline split over two lines: the label alone, the name on the next line."""
+    assert header.is_byline_label(line) is label
+
+
+@pytest.mark.parametrize(("line", "names"), [
+    ("Manoj Jain and Jagpreet Chhatwal | Guest Columnists", ["Manoj Jain", "Jagpreet Chhatwal"]),
+    ("Shelia R. Cotten, Clemson University", ["Shelia R. Cotten"]),
+    ("Andrei Zakhareuski", ["Andrei Zakhareuski"]),
+    ("Read more about our editors", []),
+    ("Staff and Agencies", []),
+])
+def test_name_line(line, names):
+    """A bare name list with a role after a separator; any non-name part rejects it."""
+    assert header.name_line(line) == names

@@ -246,3 +246,59 @@ def test_menu_phrase_next_to_date_is_not_a_name() -> None:
     ])
     metadata.extract(doc)
     assert doc.authors == []
+
+
+def test_headline_chosen_over_section_label_above_date() -> None:
+    """The labeller took the section label next to the date for the title; the headline
+    above it shares the story's words and is printed again as "Headline | Site"."""
+    doc = labelled("hl", [
+        ("boilerplate", "Home"),
+        ("boilerplate", "How To Design A Room Like An Interior Designer"),
+        ("title", "DIY Home Decor"),
+        ("date", "Apr 12, 2024"),
+        ("byline", "Written By Tina Flint"),
+        ("body", "Does the thought of how to design a room like an interior designer leave you "
+                 "paralysed? Here is the step by step process I use for every room."),
+        ("boilerplate", "How To Design A Room Like An Interior Designer | Greenhouse Studio"),
+    ])
+    metadata.extract(doc)
+    assert doc.title == "How To Design A Room Like An Interior Designer"
+    roles = [b.role for b in doc.blocks]
+    assert roles[1] == "title" and roles[2] == "boilerplate" and roles.count("title") == 1
+    assert doc.blocks[2].reason == "not_the_headline"
+    assert doc.authors == ["Tina Flint"]
+
+
+def test_byline_split_over_two_header_lines() -> None:
+    """"By" on one line and the name on the next, both labelled boilerplate."""
+    doc = labelled("by2", [
+        ("title", "Cybersecurity M&A Roundup: 45 Deals Announced in October 2025"),
+        ("boilerplate", "By"),
+        ("boilerplate", "Eduard Kovacs"),
+        ("date", "November 3, 2025"),
+        ("body", "Forty-five cybersecurity merger and acquisition deals were announced in "
+                 "October 2025, according to the tally."),
+    ])
+    metadata.extract(doc)
+    assert doc.authors == ["Eduard Kovacs"]
+
+
+def test_registered_outlet_in_furniture_not_in_story() -> None:
+    """A registered outlet in the page furniture is the outlet; one the story cites is not."""
+    furniture = labelled("reg", [
+        ("title", "Best Trail Running Shoes of 2026"),
+        ("body", "We tested dozens of trail shoes over thousands of miles this year, and "
+                 "these are the ones we liked best."),
+        ("boilerplate", "Copyright © 2026 iRunFar"),
+    ])
+    metadata.extract(furniture)
+    assert furniture.outlet == "iRunFar"
+    cited = labelled("cite", [
+        ("title", "Talks in Sochi"),
+        ("body", "The tone of the negotiations was softer, The Wall Street Journal reported."),
+        ("body", "Kerry and Lavrov announced no major progress after a whole day of talks."),
+        ("body", "Both sides said they would keep talking over the coming months."),
+        ("body", "The next meeting has not been scheduled yet, officials said."),
+    ])
+    metadata.extract(cited)
+    assert cited.outlet is None
