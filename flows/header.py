@@ -118,6 +118,12 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 _DIGIT = re.compile(r"\d")
+# What every date pattern needs besides a digit: a whole month word, or digits separated
+# twice ("14.05.2015", "2015-05-14"). Two cheap tests that spare the five patterns (and
+# their long month alternations) on most lines that merely hold a number.
+_MONTH_SET = frozenset(MONTHS)
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+_NUMERIC_DATE = re.compile(r"\d[-/.]\d{1,2}[-/.]\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +196,9 @@ def find_dates(text: str) -> list[ParsedDate]:
 @lru_cache(maxsize=8192)
 def _find_dates(text: str) -> tuple[ParsedDate, ...]:
     """find_dates, cached: header lines are parsed by several recognisers in a row."""
+    if not _NUMERIC_DATE.search(text) and _MONTH_SET.isdisjoint(
+            _LETTER_RUN.findall(text.casefold())):
+        return ()
     found: list[ParsedDate] = []
     taken: list[tuple[int, int]] = []
     for kind, pat in _DATE_PATTERNS:
@@ -507,9 +516,17 @@ def credit_agencies(text: str) -> list[str] | None:
     return None if found is None else list(found)
 
 
+@lru_cache(maxsize=1)
+def _credit_hint() -> re.Pattern[str]:
+    """Any agency name or generic credit word anywhere in a line: every credit line has
+    one, so lines without it skip the parse below (most short lines of a page)."""
+    names = sorted(agency_aliases(), key=len, reverse=True)
+    return re.compile("|".join(re.escape(n) for n in names) + r"|(?i:agenc|wire|agentur)")
+
+
 @lru_cache(maxsize=_CACHE)
 def _credit_agencies(text: str) -> tuple[str, ...] | None:
-    if len(text) > 100:
+    if len(text) > 100 or not _credit_hint().search(text):
         return None
     s = text.strip().strip("()[]").strip()
     s = re.sub(r"^[-–—\s]+|[-–—\s.]+$", "", s).strip("()[] ")
