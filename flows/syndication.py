@@ -357,46 +357,52 @@ def _signature_matrix(signatures: pa.Table) -> np.ndarray:
 
 
 def candidate_pairs(signatures: pa.Table, params: SyndicationParams = DEFAULT_PARAMS) -> np.ndarray:
-    """(m, 2) int64 row pairs (i < j) sharing at least one (band_index, band_hash) key.
+    """(m, 2) int64 row pairs (i < j) sharing at least one band.
 
-    Sort-based group-by over the flat band column (each band hash is salted with its band
-    index, so equal hashes mean equal (band_index, band_hash) keys); buckets larger than
-    `max_bucket` only pair their members with the bucket's first row (a star keeps them
-    connected). Arrays only, so the same steps can run partitioned or out of core.
+    A sort-based group-by, one band index at a time: memory stays at a few arrays of one
+    value per document (a million documents: tens of MB), where sorting all bands at once
+    needed several GB. Buckets larger than `max_bucket` only pair their members with the
+    bucket's first row (a star keeps them connected). Arrays only, so the same steps can
+    run partitioned or out of core.
     """
+    empty = np.empty((0, 2), dtype=np.int64)
     bands = signatures.column("bands").combine_chunks()
     if len(bands) == 0:
-        return np.empty((0, 2), dtype=np.int64)
-    offsets = bands.offsets.to_numpy()
+        return empty
+    rows = np.flatnonzero(np.diff(bands.offsets.to_numpy()) > 0)  # eligible documents
     flat = bands.flatten().to_numpy(zero_copy_only=False)
-    if len(flat) == 0:
-        return np.empty((0, 2), dtype=np.int64)
-    row = np.repeat(np.arange(len(bands), dtype=np.int64), np.diff(offsets))
-    order = np.argsort(flat, kind="stable")  # stable: rows stay in run order in a bucket
-    key_h, rows_sorted = flat[order], row[order]
+    if len(rows) == 0 or len(flat) == 0:
+        return empty
+    by_band = flat.reshape(len(rows), -1)  # every eligible document has every band
+    n = np.int64(len(bands))
+    codes = [_bucket_pairs(by_band[:, b], rows, n, params.max_bucket)
+             for b in range(by_band.shape[1])]
+    uniq = np.unique(np.concatenate(codes))
+    return np.stack([uniq // n, uniq % n], axis=1)
+
+
+def _bucket_pairs(keys: np.ndarray, rows: np.ndarray, n: np.int64, max_bucket: int) -> np.ndarray:
+    """Pairs of rows with equal keys, encoded lo * n + hi (lo < hi)."""
+    order = np.argsort(keys, kind="stable")  # stable: rows stay in run order in a bucket
+    key_h, rows_sorted = keys[order], rows[order]
     new = np.r_[True, key_h[1:] != key_h[:-1]]
     run_start = np.flatnonzero(new)
-    run_size = np.diff(np.r_[run_start, len(flat)])
+    run_size = np.diff(np.r_[run_start, len(key_h)])
     keep = run_size >= 2
     run_start, run_size = run_start[keep], run_size[keep]
     if len(run_start) == 0:
-        return np.empty((0, 2), dtype=np.int64)
+        return np.empty(0, dtype=np.int64)
     # per element of each multi-member run: how many later members it pairs with
     member_run = np.repeat(np.arange(len(run_start)), run_size)
     pos = np.arange(len(member_run)) - np.repeat(np.cumsum(run_size) - run_size, run_size)
     size = run_size[member_run]
-    n_pairs = np.where(size <= params.max_bucket, size - 1 - pos, np.where(pos == 0, size - 1, 0))
-    left_flat = run_start[member_run] + pos
-    left = np.repeat(left_flat, n_pairs)
+    n_pairs = np.where(size <= max_bucket, size - 1 - pos, np.where(pos == 0, size - 1, 0))
+    left = np.repeat(run_start[member_run] + pos, n_pairs)
     step = np.arange(n_pairs.sum()) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
-    right = left + 1 + step
-    a, b = rows_sorted[left], rows_sorted[right]
+    a, b = rows_sorted[left], rows_sorted[left + 1 + step]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    mask = lo != hi
-    n = np.int64(len(bands))
-    uniq = np.sort(lo[mask] * n + hi[mask])
-    uniq = uniq[np.r_[True, uniq[1:] != uniq[:-1]]] if len(uniq) else uniq
-    return np.stack([uniq // n, uniq % n], axis=1)
+    keep = lo != hi
+    return lo[keep] * n + hi[keep]
 
 
 def estimate_similarity(
