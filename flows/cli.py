@@ -87,25 +87,52 @@ def run(
         int, typer.Option(min=1, help="Documents per batch (one Prefect task per batch).")
     ] = 1000,
     workers: Annotated[
-        int,
-        typer.Option(min=1, help="Processes working on batches at once (use the cores)."),
-    ] = 1,
+        int | None,
+        typer.Option(min=1, show_default=False,
+                     help="Processes working on batches at once on this machine (use the "
+                     "cores). Default: 1. Not with --dask-address."),
+    ] = None,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(help="Run the batches on the Dask cluster whose scheduler is at this "
+                     "address, e.g. tcp://HOST:8786; as many batches at once as it has "
+                     "worker threads. Its workers must have newsprep installed and see "
+                     "INPUTS and --output at the same absolute paths (a shared filesystem), "
+                     "and reach the Prefect API (PREFECT_API_URL when they are on other "
+                     "machines)."),
+    ] = None,
+    dask_timeout: Annotated[
+        float,
+        typer.Option(min=0.1, help="Seconds to wait for the Dask scheduler and a first "
+                     "worker before giving up."),
+    ] = 10.0,
 ) -> None:
     """Run the flow over INPUTS and publish a new version under --output."""
     inputs = inputs or [Path("seeds")]
     missing = [str(p) for p in inputs if not p.exists()]
     if missing:
         raise _fail(f"input not found: {', '.join(missing)}", 2)
+    if dask_address and workers is not None:
+        raise _fail("--workers and --dask-address do not mix: on Dask the cluster's worker "
+                    "threads decide how many batches run at once", 2)
+    if dask_address:
+        from distributed.comm import get_address_host_port
+
+        try:
+            get_address_host_port(dask_address)
+        except ValueError as e:
+            raise _fail(f"bad --dask-address: {e}", 2) from None
     if not os.environ.get("PREFECT_API_URL") and (url := local_server_url()):
         os.environ["PREFECT_API_URL"] = url
     prepare_prefect_env()
-    from flows.pipeline import run_flow
+    from flows.pipeline import DaskUnavailable, run_flow
     from flows.publish import OutputLocked
 
     try:
-        result = run_flow([str(p) for p in inputs], str(output), batch_size, workers,
-                          show_progress=sys.stderr.isatty())
-    except OutputLocked as e:
+        result = run_flow([str(p) for p in inputs], str(output), batch_size, workers or 1,
+                          show_progress=sys.stderr.isatty(), dask_address=dask_address,
+                          dask_timeout=dask_timeout)
+    except (OutputLocked, DaskUnavailable) as e:
         raise _fail(str(e)) from None
     except Exception as e:  # one line for the user; Prefect has logged the traceback
         raise _fail(f"run failed: {type(e).__name__}: {e}") from None

@@ -1,11 +1,13 @@
 """The newsprep Prefect flow: the run of `flows.runner` with each batch step as a task.
 
 Tasks work on batches (one task run per batch and step, never per document) and are
-submitted to the flow's task runner: threads by default, a process pool for `--workers`.
+submitted to the flow's task runner: threads by default, a process pool for `--workers`,
+a Dask cluster for `--dask-address`.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,11 +104,66 @@ def _artifacts(result: RunResult) -> None:
     )
 
 
+class DaskUnavailable(RuntimeError):
+    """The Dask scheduler did not answer, or no worker joined it, within the timeout."""
+
+
+def dask_threads(address: str, timeout: float) -> int:
+    """The worker threads of the Dask cluster at `address`: how many batches it runs at once.
+
+    Asked before the flow starts, so a wrong address fails in `timeout` seconds with one
+    line instead of leaving tasks queued on a scheduler that never runs them.
+    """
+    return asyncio.run(_dask_threads(address, timeout))
+
+
+async def _dask_threads(address: str, timeout: float) -> int:
+    from distributed import Client
+
+    client = Client(address, asynchronous=True, timeout=timeout, set_as_default=False)
+    try:
+        try:
+            # distributed's own timeout covers the TCP connect only: a port that accepts
+            # but does not speak Dask (the dashboard's, say) would hang the handshake.
+            async with asyncio.timeout(timeout):
+                await client
+        except (OSError, TimeoutError):
+            raise DaskUnavailable(f"cannot reach a Dask scheduler at {address} within "
+                                  f"{timeout:g} s") from None
+        except Exception as e:  # something answered, but not in Dask's protocol
+            raise DaskUnavailable(f"{address} does not answer like a Dask scheduler "
+                                  f"({type(e).__name__})") from None
+        try:
+            await client.wait_for_workers(1, timeout=timeout)
+        except TimeoutError:
+            raise DaskUnavailable(f"no Dask worker joined the scheduler at {address} "
+                                  f"within {timeout:g} s") from None
+        return sum((await client.nthreads()).values())
+    finally:
+        await client.close()
+
+
 def run_flow(inputs: list[str], output: str, batch_size: int = 1000, workers: int = 1,
-             show_progress: bool = False) -> dict:
+             show_progress: bool = False, dask_address: str | None = None,
+             dask_timeout: float = 10.0) -> dict:
     """Run the flow with a task runner that fits `workers`: one thread for one worker, a
-    process pool for several (the cores)."""
+    process pool for several (the cores), or the Dask cluster at `dask_address`.
+
+    On Dask, `workers` is ignored: the cluster's worker threads decide how many batches are
+    in flight (fewer leaves threads idle, more only holds more batches in memory), counted
+    when the run starts. Dask workers read and write the run's staging folder under
+    `output` and read the inputs, so paths are made absolute (a worker's working directory
+    is its own) and the workers must see the same filesystem at the same paths.
+    """
     flow_ = newsprep_flow
-    if workers > 1:
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        workers = dask_threads(dask_address, dask_timeout)
+        inputs = [str(Path(p).absolute()) for p in inputs]
+        output = str(Path(output).absolute())
+        flow_ = newsprep_flow.with_options(task_runner=DaskTaskRunner(
+            address=dask_address, client_kwargs={"timeout": dask_timeout}))
+    elif workers > 1:
         flow_ = newsprep_flow.with_options(task_runner=ProcessPoolTaskRunner(max_workers=workers))
     return flow_(inputs, output, batch_size, show_progress, workers)
