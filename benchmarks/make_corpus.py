@@ -5,11 +5,14 @@
 Each output document is a real article cut to about --kb kilobytes on line boundaries, with
 realistic extras at fixed rates: syndicated copies of an earlier document (wrapper lines
 changed, last paragraphs trimmed, a word changed), mojibake lines, and a share counter so no
-two documents are byte-identical. Prose lines (8+ words) get two words swapped for words of
-the same document, so, as in a real crawl, a site's furniture repeats across documents but
-its sentences do not (the devset has only a few hundred pages; without this, per-line caches
-would see far more repetition than a real corpus offers). Deterministic for a given
---seed. Writes JSONL (`id`, `text`) so one file streams any N.
+two documents are byte-identical. An original document keeps its page's furniture (short
+lines) but its prose lines (8+ words) are drawn from the prose of every source page of the
+same kind (mostly-ASCII or not), each with two words swapped: as in a real crawl, a site's
+furniture repeats across documents while sentences do not and stories differ (the devset
+has only a few hundred pages; amplified as they are, every N/450-th document would be a
+near copy of another and per-line caches would see far more repetition than a real corpus
+offers). Deterministic for a given --seed. Writes JSONL (`id`, `text`) so one file
+streams any N.
 """
 
 from __future__ import annotations
@@ -36,18 +39,24 @@ def _cut(lines: list[str], max_bytes: int) -> list[str]:
     return out
 
 
-def _vary(lines: list[str], rng: random.Random) -> list[str]:
-    """Make each prose line new: swap two of its words for words found elsewhere in the text."""
-    vocab = [w for line in lines for w in line.split()]
-    out = []
-    for line in lines:
-        words = line.split()
-        if len(words) >= 8:
-            for _ in range(2):
-                words[rng.randrange(len(words))] = rng.choice(vocab)
-            line = " ".join(words)
-        out.append(line)
-    return out
+_PROSE_WORDS = 8
+
+
+def _is_prose(line: str) -> bool:
+    return len(line.split()) >= _PROSE_WORDS
+
+
+def _kind(text: str) -> bool:
+    """Which prose pool a page draws from: mostly-ASCII pages or the rest (other scripts)."""
+    return sum(not ch.isascii() for ch in text) < 0.02 * max(1, len(text))
+
+
+def _new_prose(pool: list[str], rng: random.Random) -> str:
+    """A prose line of the pool, made new: two of its words swapped for other words of it."""
+    words = rng.choice(pool).split()
+    for _ in range(2):
+        words[rng.randrange(len(words))] = rng.choice(words)
+    return " ".join(words)
 
 
 def _mojibake(line: str) -> str:
@@ -58,6 +67,9 @@ def generate(sources: list[str], n: int, kb: float, seed: int, synd_rate: float 
              mojibake_rate: float = 0.05):
     """Yield (id, text) pairs."""
     rng = random.Random(seed)
+    pools: dict[bool, list[str]] = {}
+    for text in sources:
+        pools.setdefault(_kind(text), []).extend(x for x in text.splitlines() if _is_prose(x))
     made: list[list[str]] = []
     for i in range(n):
         if made and rng.random() < synd_rate:
@@ -71,9 +83,12 @@ def generate(sources: list[str], n: int, kb: float, seed: int, synd_rate: float 
                 base[j] = " ".join(words)
             lines = [rng.choice(SHARE_BARS), *base]
         else:
-            src = rng.choice(sources).splitlines()
+            text = rng.choice(sources)
+            pool = pools[_kind(text)]
+            src = [x for x in text.splitlines() if x.strip()]
             start = rng.randrange(max(1, len(src) // 3)) if len(src) > 40 else 0
-            lines = _vary(_cut([s for s in src[start:] if s.strip()], int(kb * 1024)), rng)
+            lines = [x if not _is_prose(x) else _new_prose(pool, rng)
+                     for x in _cut(src[start:], int(kb * 1024))]
             made.append(lines)
         if rng.random() < mojibake_rate and lines:
             k = rng.randrange(len(lines))
