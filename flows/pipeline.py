@@ -1,37 +1,77 @@
 """The newsprep Prefect flow: the run of `flows.runner` with each batch step as a task.
 
 Tasks work on batches (one task run per batch and step, never per document) and are
-submitted to the flow's task runner: threads by default, a process pool for `--workers`,
-a Dask cluster for `--dask-address`.
+submitted to the flow's task runner: one thread by default; for `--workers N`, N threads
+whose tasks hand their batch to a pool of N worker processes; a Dask cluster for
+`--dask-address`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import functools
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.runner import RunConfig, RunResult, run
 
 
 class PrefectExecutor:
     """Each batch step becomes a Prefect task run (one per batch, never one per document),
-    submitted to the flow's task runner (threads, a process pool, or Dask)."""
+    submitted to the flow's task runner (threads or Dask). With `pool`, the task's body
+    runs in that process pool while the task run itself lives in a flow thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, pool: Executor | None = None) -> None:
         self._tasks: dict[Callable, Any] = {}
+        self._pool = pool
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any:
         if fn not in self._tasks:
-            self._tasks[fn] = task(fn, name=fn.__name__.replace("_", "-"),
+            body = fn if self._pool is None else _in_pool(fn, self._pool)
+            self._tasks[fn] = task(body, name=fn.__name__.replace("_", "-"),
                                    cache_policy=NO_CACHE)
         return self._tasks[fn].submit(*args)
+
+
+def _in_pool(fn: Callable[..., Any], pool: Executor) -> Callable[..., Any]:
+    """`fn` run in `pool`: the Prefect task (states, logs, API calls) stays in the flow's
+    thread, the batch work goes to a lean worker process."""
+
+    @functools.wraps(fn)
+    def step(*args: Any, **kwargs: Any) -> Any:
+        return pool.submit(fn, *args, **kwargs).result()
+
+    return step
+
+
+# The worker processes of a `--workers N` run (set by `run_flow` for the flow's duration).
+_batch_pool: Executor | None = None
+
+
+@contextmanager
+def worker_pool(workers: int) -> Iterator[Executor]:
+    """N worker processes forked from a fresh server process with the stages imported: a
+    worker starts in milliseconds and shares no threads or sockets with Prefect's (forking
+    the flow's own process could copy a held lock). Prefect's ProcessPoolTaskRunner
+    instead spawns interpreters that each import Prefect and run the task engine, which
+    cost about a quarter of a second per task and made a two-core run slower than one."""
+    global _batch_pool
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["flows.batches"])
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        _batch_pool = pool
+        try:
+            yield pool
+        finally:
+            _batch_pool = None
 
 
 # One worker thread: the steps of a single-process run happen one at a time, in order (the
@@ -53,7 +93,7 @@ def newsprep_flow(
             [Path(p) for p in (inputs or ["seeds"])],
             Path(output),
             RunConfig(batch_size=batch_size, workers=workers),
-            executor=PrefectExecutor(),
+            executor=PrefectExecutor(_batch_pool if workers > 1 else None),
             progress=tick,
         )
     _artifacts(result)
@@ -146,8 +186,9 @@ async def _dask_threads(address: str, timeout: float) -> int:
 def run_flow(inputs: list[str], output: str, batch_size: int = 1000, workers: int = 1,
              show_progress: bool = False, dask_address: str | None = None,
              dask_timeout: float = 10.0) -> dict:
-    """Run the flow with a task runner that fits `workers`: one thread for one worker, a
-    process pool for several (the cores), or the Dask cluster at `dask_address`.
+    """Run the flow with a task runner that fits `workers`: one thread for one worker;
+    `workers` threads feeding as many worker processes (the cores); or the Dask cluster at
+    `dask_address`.
 
     On Dask, `workers` is ignored: the cluster's worker threads decide how many batches are
     in flight (fewer leaves threads idle, more only holds more batches in memory), counted
@@ -165,5 +206,7 @@ def run_flow(inputs: list[str], output: str, batch_size: int = 1000, workers: in
         flow_ = newsprep_flow.with_options(task_runner=DaskTaskRunner(
             address=dask_address, client_kwargs={"timeout": dask_timeout}))
     elif workers > 1:
-        flow_ = newsprep_flow.with_options(task_runner=ProcessPoolTaskRunner(max_workers=workers))
+        flow_ = newsprep_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
+        with worker_pool(workers):
+            return flow_(inputs, output, batch_size, show_progress, workers)
     return flow_(inputs, output, batch_size, show_progress, workers)

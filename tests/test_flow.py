@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.publish import latest_version
-from tests.conftest import SEEDS
+from tests.conftest import FIXTURES, SEEDS
 
 runner = CliRunner()
 
@@ -98,3 +98,30 @@ def test_run_uses_a_running_local_server(tmp_path, monkeypatch):
     assert local_server_url() == f"http://127.0.0.1:{server.server_port}/api"
     server.shutdown()
     assert local_server_url() is None  # pid file left, but nothing answers
+
+
+def test_workers_run_publishes_what_one_process_does(prefect_harness, tmp_path):
+    """`--workers 2`: batch steps are Prefect task runs whose work happens in two worker
+    processes; what is published is exactly what one process publishes."""
+    from prefect import get_client
+
+    inputs = [SEEDS, FIXTURES / "devset" / "syndication" / "docs"]
+
+    def published(out, *options):
+        res = runner.invoke(app, ["run", *map(str, inputs), "--output", str(out),
+                                  "--batch-size", "2", *options])
+        assert res.exit_code == 0, res.output
+        version = out / latest_version(out)
+        return {t: pq.read_table(version / f"{t}.parquet").to_pylist()
+                for t in ("articles", "blocks", "clusters", "rejects", "inputs")}
+
+    one = published(tmp_path / "one")
+    two = published(tmp_path / "two", "--workers", "2")
+    assert any(c["size"] > 1 for c in one["clusters"])  # copies across batches were found
+    assert two == one
+    with get_client(sync_client=True) as client:
+        flow_run = client.read_flow_runs(limit=1, sort="START_TIME_DESC")[0]
+        names = [r.name.rsplit("-", 1)[0] for r in client.read_task_runs()
+                 if r.flow_run_id == flow_run.id]
+    n_batches = -(-len(one["inputs"]) // 2)
+    assert names.count("analyse-batch") == n_batches
