@@ -8,13 +8,14 @@ How:
    curly quotes are separators) -> word k-shingles, hashed for the whole batch in numpy
    (no Python call per word); a `num_perm`-bin one-permutation MinHash with optimal
    densification (one sort per batch, O(shingles); measured unbiased, sd no worse than
-   128 independent permutations) and `bands` LSH band hashes. Bodies under `min_words`
-   get no bands, so they never join a cluster.
+   128 independent permutations). Bodies under `min_words` are never compared, so they
+   never join a cluster.
    Why not a library: datasketch hashes shingle by shingle in Python (~400 docs/s here,
    15x slower); rensa is Rust but still needs Python-made shingle lists per doc and is one
    more dependency; this needs only numpy and xxhash, which the project already has.
 2. `cluster` (global): candidate pairs = rows sharing a (band_index, band_hash) key, found
-   by sorting the flat band column (no per-doc Python objects, so it can move out of core);
+   one band at a time by hashing that band's signature values and sorting (no per-doc
+   Python objects, and bands are never stored: half the signature table's memory);
    each pair is verified on the signatures: estimated Jaccard J, and estimated containment of
    the smaller body in the larger, C = J*(|A|+|B|) / ((1+J)*min(|A|,|B|)), so a copy that
    keeps only the first half of a story still joins. Verified pairs are merged by
@@ -294,14 +295,12 @@ def _signatures(
     return word_counts, shingle_counts, sig
 
 
-def _band_hashes(sig: np.ndarray, params: SyndicationParams) -> np.ndarray:
-    """(n, bands) uint64: each band's `rows` values combined and mixed, salted by band."""
-    n = sig.shape[0]
-    used = params.bands * params.rows
-    s = sig[:, :used].reshape(n, params.bands, params.rows).astype(np.uint64)
-    acc = np.broadcast_to(np.arange(params.bands, dtype=np.uint64), (n, params.bands)).copy()
-    for j in range(params.rows):
-        acc = acc * np.uint64(0x9E3779B97F4A7C15) + s[:, :, j]
+def _band_hash(values: np.ndarray, band: int) -> np.ndarray:
+    """(n,) uint64: one band's (n, rows) signature values combined and mixed, salted by
+    the band's index."""
+    acc = np.full(values.shape[0], band, dtype=np.uint64)
+    for j in range(values.shape[1]):
+        acc = acc * np.uint64(0x9E3779B97F4A7C15) + values[:, j].astype(np.uint64)
     return _mix64(acc)
 
 
@@ -318,13 +317,9 @@ def _filled_metadata(d: Document) -> int:
 
 
 def signature_table(docs: list[Document], params: SyndicationParams = DEFAULT_PARAMS) -> pa.Table:
-    """Compact per-doc MinHash signatures and LSH bands for one batch (~0.9 KB a doc)."""
+    """Compact per-doc MinHash signatures for one batch (~0.6 KB a doc)."""
     bodies = [d.body for d in docs]
     word_counts, shingle_counts, sig = _signatures(bodies, params)
-    eligible = word_counts >= params.min_words
-    bands = _band_hashes(sig, params)
-    band_offsets = np.r_[0, np.cumsum(np.where(eligible, params.bands, 0))].astype(np.int32)
-    band_values = bands[eligible].ravel()
     dates: list[date | None] = [d.published_date for d in docs]
     return pa.table(
         {
@@ -334,9 +329,6 @@ def signature_table(docs: list[Document], params: SyndicationParams = DEFAULT_PA
             "shingles": pa.array(shingle_counts, pa.int32()),
             "signature": pa.FixedSizeListArray.from_arrays(
                 pa.array(sig.ravel(), pa.uint32()), params.num_perm
-            ),
-            "bands": pa.ListArray.from_arrays(
-                pa.array(band_offsets, pa.int32()), pa.array(band_values, pa.uint64())
             ),
             "published_date": pa.array(dates, pa.date32()),
             "metadata_filled": pa.array([_filled_metadata(d) for d in docs], pa.int8()),
@@ -366,17 +358,15 @@ def candidate_pairs(signatures: pa.Table, params: SyndicationParams = DEFAULT_PA
     run partitioned or out of core.
     """
     empty = np.empty((0, 2), dtype=np.int64)
-    bands = signatures.column("bands").combine_chunks()
-    if len(bands) == 0:
+    words = signatures.column("body_words").to_numpy()
+    rows = np.flatnonzero(words >= params.min_words)  # eligible documents
+    if len(rows) == 0:
         return empty
-    rows = np.flatnonzero(np.diff(bands.offsets.to_numpy()) > 0)  # eligible documents
-    flat = bands.flatten().to_numpy(zero_copy_only=False)
-    if len(rows) == 0 or len(flat) == 0:
-        return empty
-    by_band = flat.reshape(len(rows), -1)  # every eligible document has every band
-    n = np.int64(len(bands))
-    codes = [_bucket_pairs(by_band[:, b], rows, n, params.max_bucket)
-             for b in range(by_band.shape[1])]
+    sig = _signature_matrix(signatures)
+    n = np.int64(signatures.num_rows)
+    r = params.rows
+    codes = [_bucket_pairs(_band_hash(sig[rows, b * r:(b + 1) * r], b), rows, n,
+                           params.max_bucket) for b in range(params.bands)]
     uniq = np.unique(np.concatenate(codes))
     return np.stack([uniq // n, uniq % n], axis=1)
 

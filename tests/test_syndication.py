@@ -77,13 +77,12 @@ def test_seed_signature_table_is_compact_and_typed(seed_docs):
     p = S.DEFAULT_PARAMS
     assert t.num_rows == 5
     assert t.schema.field("signature").type == pa.list_(pa.uint32(), p.num_perm)
-    assert t.schema.field("bands").type == pa.list_(pa.uint64())
-    assert all(len(b) == p.bands for b in t["bands"].to_pylist())
+    assert "bands" not in t.schema.names  # recomputed per band when clustering
     words = t["body_words"].to_pylist()
     shingles = t["shingles"].to_pylist()
     assert all(w > 250 for w in words)
     assert all(0 < s <= w - p.shingle_words + 1 for s, w in zip(shingles, words, strict=True))
-    assert t.nbytes / t.num_rows < 1200  # ~0.8 KB a doc: ~0.8 GB per million docs
+    assert t.nbytes / t.num_rows < 700  # ~0.6 KB a doc: ~0.6 GB per million docs
 
 
 def test_batches_give_the_same_clusters_as_one_batch(seed_docs):
@@ -129,7 +128,7 @@ def test_short_and_empty_bodies_stay_singletons():
     docs = [make_doc(f"s{i}", ["Breaking: more to follow shortly."]) for i in range(3)]
     docs.append(make_doc("empty", []))
     t = S.signature_table(docs)
-    assert t["bands"].to_pylist() == [[], [], [], []]
+    assert len(S.candidate_pairs(t)) == 0  # too short to be compared
     a = S.cluster(t)
     assert a["is_canonical"].to_pylist() == [True] * 4
     assert a["cluster_id"].to_pylist() == ["s0", "s1", "s2", "empty"]
