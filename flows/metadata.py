@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import repeat
 from urllib.parse import urlsplit
 
 import pyarrow as pa
@@ -32,7 +33,7 @@ FAR_HEADER = 80  # how far above the body a bare date line is still the article'
 # ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Registry:
     """The outlet registry: lookups from printed forms to canonical names."""
 
@@ -46,6 +47,11 @@ class Registry:
     parent_words: frozenset[str]
     # first word of a printed form -> (form, its other words without edge punctuation)
     by_first_word: dict[str, tuple[tuple[str, frozenset[str]], ...]]
+    first_words: frozenset[str]
+    punct_words: frozenset[str]  # words of the forms that hold punctuation ("Yahoo!")
+    not_author: frozenset[str]  # words never part of a person's name in an author line
+    job_titles: frozenset[str]  # the job titles among them
+    other_credit: re.Pattern[str]  # "Edited by X": a credit line that names no writer
 
 
 _EDGE_PUNCT = "\"'“”‘’()[]{}«».,:;!?|©®™"
@@ -72,6 +78,7 @@ def registry() -> Registry:
     repost = tuple(_fold(p) for p in data.get("repost", {}).get("phrases", []))
     not_outlet = frozenset(w.lower() for w in data.get("not_outlet", {}).get("words", []))
     parents = frozenset(w.lower() for w in data.get("not_outlet", {}).get("parent_words", []))
+    not_author = data.get("not_author", {})
     first: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}
     for a in by_alias:
         head, *rest = a.split() or [""]
@@ -79,7 +86,15 @@ def registry() -> Registry:
             rest_words = frozenset(w.strip(_EDGE_PUNCT) for w in rest)
             first[head] = (*first.get(head, ()), (a, rest_words))
     return Registry(by_alias, folded, by_domain, tuple(phrases), tuple(marks), repost,
-                    not_outlet, parents, first)
+                    not_outlet, parents, first, frozenset(first),
+                    frozenset(w for a in by_alias for w in a.split()
+                              if any(c in _EDGE_PUNCT for c in w)),
+                    frozenset(w.lower() for w in (*not_author.get("words", []),
+                                                  *not_author.get("roles", []))),
+                    frozenset(w.lower() for w in not_author.get("roles", [])),
+                    re.compile(r"(?i)^\W*(?:" + "|".join(
+                        r"\s+".join(map(re.escape, c.split()))
+                        for c in not_author.get("other_credits", ["edited"])) + r")\s+by\b"))
 
 
 def _fold(s: str) -> str:
@@ -93,19 +108,40 @@ def canonical_outlet(name: str) -> str:
     return reg.by_alias.get(name) or reg.by_alias_folded.get(_fold(name)) or name
 
 
-def registered_in(text: str) -> Counter[str]:
-    """Registered outlets printed in `text` (whole words, case as registered) and how
-    often. The page's words are looked up by first word: one pass, not one per outlet."""
+_EDGE_TO_SPACE = str.maketrans({c: " " for c in _EDGE_PUNCT})
+
+
+@lru_cache(maxsize=1 << 15)
+def _line_forms(line: str, reg: Registry) -> tuple[tuple[str, int], ...]:
+    """(canonical name, times printed) of the registered forms a line prints as whole
+    words; a form's words are looked up by its first word (whitespace tokens without edge
+    punctuation). Cached: a site's furniture lines recur on every page. A cheap pass over
+    the line's words with punctuation blanked out rules out most lines first."""
+    loose = set(line.translate(_EDGE_TO_SPACE).split())
+    firsts = [f for f in reg.punct_words if f in line and f in reg.by_first_word]
+    firsts += loose & reg.first_words
+    words: frozenset[str] | None = None
+    out = []
+    for first in firsts:
+        for form, rest in reg.by_first_word[first]:
+            if not all(r in loose or (r in reg.punct_words and r in line) for r in rest):
+                continue
+            if words is None:
+                words = frozenset(t.strip(_EDGE_PUNCT) for t in line.split())
+            if first in words and rest <= words and (n := _whole_count(line, form)):
+                out.append((reg.by_alias[form], n))
+    return tuple(out)
+
+
+def registered_in(text: str | list[str]) -> Counter[str]:
+    """Registered outlets printed in `text` (or its lines): whole words, case as
+    registered, and how often. One cached lookup per line, not one search per outlet."""
     reg = registry()
     found: Counter[str] = Counter()
-    words = {t.strip(_EDGE_PUNCT) for t in set(text.split())}
-    for first in words.intersection(reg.by_first_word):
-        for form, rest in reg.by_first_word[first]:
-            if not rest <= words:
-                continue  # a word of the name is missing: no need to search the page
-            n = _whole_count(text, form)
-            if n:
-                found[reg.by_alias[form]] += n
+    lines = text.split("\n") if isinstance(text, str) else text
+    for hits in map(_line_forms, lines, repeat(reg)):
+        for name, n in hits:
+            found[name] += n
     return found
 
 
@@ -196,10 +232,11 @@ def split_title_suffix(title: str) -> tuple[str, str | None, str]:
 # Headline choice: the labeller's title is one guess; the header's own evidence decides
 # ------------------------------------------------------------------------------------------
 
-_TW = {"dist": 0.1, "prior": 0.5, "meta": 2.0, "dup": 1.0}
+_TW = {"dist": 0.1, "prior": 0.5, "meta": 2.0, "dup": 1.0, "call": -1.5}
+_READER_WORDS = frozenset({"your", "you", "us", "our"})
 TITLE_REACH = 30  # lines above the first prose paragraph searched for the headline
 TITLE_BODY_CHARS = 3000  # the headline's words recur early in the article
-_WORDS = re.compile(r"\w+")
+_WORDS4 = re.compile(r"\w{4,}")
 _LIST_ITEM = re.compile(r"\d{1,3}[.)]\s")
 _CRUMB = re.compile(r"\s(?:❯|›|»|>|/)\s")
 _NOT_TITLE_ROLES = frozenset({"caption", "date", "dateline", "credit", "byline"})
@@ -208,16 +245,31 @@ _NOT_TITLE_ROLES = frozenset({"caption", "date", "dateline", "credit", "byline"}
 def _first_prose(blocks: list[Block]) -> int:
     """The first body paragraph that reads as prose: where the article starts."""
     for i, b in enumerate(blocks):
-        s = b.text.strip()
-        if b.role == "body" and len(s.split()) >= 10 and s[-1] in ".!?\"”’»…'":
+        if b.role == "body" and (s := b.text.strip()) and s[-1] in ".!?\"”’»…'" and len(
+                s.split()) >= 10:
             return i
     return -1
 
 
 @lru_cache(maxsize=1 << 14)
-def _content_words(text: str) -> frozenset[str]:
-    """Casefolded words of 4+ letters (cached: menu lines recur on every page of a site)."""
-    return frozenset(w for w in _WORDS.findall(text.casefold()) if len(w) >= 4)
+def _content_words(text: str) -> tuple[str, ...]:
+    """Casefolded words of 4+ letters of a line (cached: menu lines recur on every page of
+    a site)."""
+    return tuple(dict.fromkeys(_WORDS4.findall(text.casefold())))
+
+
+def _has_word(text: str, word: str) -> bool:
+    """`word` is printed in `text` as a whole word (what `\\w+` would find): str.find is far
+    cheaper than tokenising the article lead for the few words of the candidate lines."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        before = text[at - 1] if at else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+            return True
+        at = text.find(word, at + 1)
+    return False
 
 
 @lru_cache(maxsize=1 << 14)
@@ -254,7 +306,23 @@ def _headline_shape(text: str) -> float:
     words = [w for w in s.split() if w[:1].isalpha()]
     if words and sum(w[0].isupper() for w in words) / len(words) >= 0.6:
         score += 1.0
+    if len(words) >= 2 and words[1].lower() in _READER_WORDS and not words[0].endswith("ing"):
+        score += _TW["call"]  # "Start Your Free Trial", "Add us on Google": a call to act
     return score
+
+
+@lru_cache(maxsize=1 << 15)
+def _line_kind(text: str) -> tuple[str, bool, tuple[float, tuple[str, ...]] | None]:
+    """(stripped line, is a meta line, (headline shape, content words) of a headline-shaped
+    line else None); cached by line (template lines repeat across a site's pages)."""
+    s = text.strip()
+    if not s:
+        return s, False, None
+    if _is_meta_line(s):
+        return s, True, None
+    if not _title_candidate(s):
+        return s, False, None
+    return s, False, (_headline_shape(s), _content_words(s))
 
 
 def _reprinted(text: str, page: str) -> bool:
@@ -277,6 +345,63 @@ def _choose_title(blocks: list[Block], page: str) -> int:
     start = _first_prose(blocks)
     if start < 0:
         return next((i for i, b in enumerate(blocks) if b.role == "title"), -1)
+    lo = max(0, start - TITLE_REACH)
+    window: list[tuple[int, str, tuple[float, tuple[str, ...]] | None]] = []
+    meta: set[int] = set()
+    for i in range(lo, start):
+        s, is_meta, cand = _line_kind(blocks[i].text)
+        if not s:
+            continue
+        if is_meta or blocks[i].role in _NOT_TITLE_ROLES:
+            meta.add(len(window))  # never the headline; the headline sits next to one
+            cand = None
+        window.append((i, s, cand))
+    # scored from the body upwards (where the headline usually is), so that a line that
+    # cannot beat the best so far, whatever its overlap (up to 4.0) and reprint (2.5), is
+    # skipped; on a tie the upper line wins
+    lead: str | None = None
+    best, best_score, best_k = -1, 0.0, 0
+    n = len(window)
+    dist, prior, near_meta, dup = _TW["dist"], _TW["prior"], _TW["meta"], _TW["dup"]
+    for k in range(n - 1, -1, -1):
+        i, s, cand = window[k]
+        if cand is None:
+            continue
+        shape, words = cand
+        is_title = blocks[i].role == "title"
+        by_meta = k - 1 in meta or k + 1 in meta or k + 2 in meta or k + 3 in meta
+        twice = k and window[k - 1][1] == s
+        if (shape - dist * (n - k) + (prior if is_title else 0.0)
+                + (near_meta if by_meta else 0.0) + (dup if twice else 0.0)
+                + (6.5 if words else 0.0) < best_score - 1e-9):
+            continue
+        overlap = 0.0
+        if words:
+            if lead is None:
+                lead = _lead(blocks, start)
+            hits = len([w for w in words if w in lead and _has_word(lead, w)])
+            overlap = hits / len(words) * min(1.0, len(words) / 3)
+        # a menu line shares no words with the story: no need to look for its reprints
+        score = (shape + 4.0 * overlap + 2.5 * (overlap > 0 and _reprinted(s, page))
+                 - dist * (n - k) + (prior if is_title else 0.0))
+        if by_meta:
+            score += near_meta
+        if twice:
+            score += dup
+        if score > 0.0 and score >= best_score:
+            best, best_score, best_k = i, score, k
+    if best >= 0:
+        # "Home Blog Fitness <headline>": a crumb trail run into the headline, which the
+        # header also prints alone
+        chosen = window[best_k][1]
+        for i, s, cand in window:
+            if cand and len(s) < len(chosen) and chosen.endswith(" " + s) and len(s.split()) >= 4:
+                return i
+    return best
+
+
+def _lead(blocks: list[Block], start: int) -> str:
+    """The article's first TITLE_BODY_CHARS characters from block `start`, casefolded."""
     lead, size = [], 0
     for b in blocks[start:]:
         if size >= TITLE_BODY_CHARS:
@@ -284,29 +409,7 @@ def _choose_title(blocks: list[Block], page: str) -> int:
         if b.role in BODY_ROLES:
             lead.append(b.text)
             size += len(b.text)
-    body_words = _content_words("\n".join(lead)[:TITLE_BODY_CHARS])
-    lo = max(0, start - TITLE_REACH)
-    window = [(i, blocks[i].text.strip()) for i in range(lo, start) if blocks[i].text.strip()]
-    meta = [k for k, (i, s) in enumerate(window)
-            if blocks[i].role in _NOT_TITLE_ROLES or _is_meta_line(s)]
-    best, best_score = -1, 0.0
-    for k, (i, s) in enumerate(window):
-        if blocks[i].role in _NOT_TITLE_ROLES or not _title_candidate(s):
-            continue
-        words = _content_words(s)
-        overlap = (sum(w in body_words for w in words) / len(words) * min(1.0, len(words) / 3)
-                   if words else 0.0)
-        # a menu line shares no words with the story: no need to look for its reprints
-        score = (_headline_shape(s) + 4.0 * overlap + 2.5 * (overlap > 0 and _reprinted(s, page))
-                 - _TW["dist"] * (len(window) - k)
-                 + (_TW["prior"] if blocks[i].role == "title" else 0.0))
-        if any(0 < m - k <= 3 or m == k - 1 for m in meta):
-            score += _TW["meta"]
-        if k and window[k - 1][1] == s:
-            score += _TW["dup"]
-        if score > best_score:
-            best, best_score = i, score
-    return best
+    return "\n".join(lead)[:TITLE_BODY_CHARS].casefold()
 
 
 def _retitle(blocks: list[Block], page: str) -> None:
@@ -365,7 +468,7 @@ def extract(doc: Document) -> None:
     rights = copyright_names(doc.text)
     _set_title_and_outlet(doc, v, dl, rights)
     doc.agencies = _agencies(v, dl, rights)
-    doc.authors = _authors(v, dl)
+    doc.authors = _authors(v, dl, doc.title)
     when = _date(v, dl)
     if when is not None:
         doc.date_text = when.text
@@ -466,7 +569,6 @@ def _outlet(doc: Document, v: _View, dl: header.Dateline | None, suffix: str | N
         return by_url
     if suffix:
         return canonical_outlet(suffix)
-    page = _furniture(v)
     known = registered_in(_not_story(v))
     extra: Counter[str] = Counter({name: _registered_weight(name, n)
                                    for name, n in known.items()})
@@ -474,7 +576,7 @@ def _outlet(doc: Document, v: _View, dl: header.Dateline | None, suffix: str | N
                     (_rights_holder(rights, doc.text), 3.0)):
         if name:
             extra[name] += w
-    return self_named_site(page, extra, frozenset({title}) if title else frozenset(),
+    return self_named_site(_furniture(v), extra, frozenset({title}) if title else frozenset(),
                            frozenset(known))
 
 
@@ -485,22 +587,22 @@ def _registered_weight(name: str, n: int) -> float:
     return (1.5 if acronym else 3.0) + 0.5 * min(n - 1, 3)
 
 
-def _not_story(v: _View) -> str:
-    """The page minus the story's sentences (which cite other outlets: "CNN reported"):
-    furniture lines, headings and the closing paragraphs (author and site notes)."""
-    return "\n".join(b.text for i, b in enumerate(v.blocks)
-                     if b.role not in BODY_ROLES or i >= v.last_body - 2
-                     or b.text.rstrip()[-1:] not in ".!?\"”’")
+def _not_story(v: _View) -> list[str]:
+    """The page's lines minus the story's sentences (which cite other outlets: "CNN
+    reported"): furniture lines, headings and the closing paragraphs (author and site
+    notes)."""
+    return [b.text for i, b in enumerate(v.blocks)
+            if b.role not in BODY_ROLES or i >= v.last_body - 2
+            or b.text.rstrip()[-1:] not in ".!?\"”’"]
 
 
-def _furniture(v: _View) -> str:
+def _furniture(v: _View) -> list[str]:
     """The page around the story: its non-body lines plus the last body paragraphs (author
     notes) and paragraphs where the site speaks as "we" ("At X, we ..."). A site names
     itself there, and scanning less is faster."""
-    parts = [b.text for i, b in enumerate(v.blocks)
-             if b.role != "body" or len(b.text) < 120 or i >= v.last_body - 3
-             or ", we" in b.text or ", our" in b.text]
-    return "\n".join(parts)
+    return [b.text for i, b in enumerate(v.blocks)
+            if b.role != "body" or len(b.text) < 120 or i >= v.last_body - 3
+            or ", we" in b.text or ", our" in b.text]
 
 
 _SUFFIX_SEPS = (" | ", " – ", " — ", " - ")
@@ -605,7 +707,8 @@ def _zone(v: _View) -> list[int]:
     if v.title_at >= 0:
         idx |= set(range(max(0, v.title_at - 3), min(len(v.blocks), v.title_at + HEADER_WINDOW)))
     idx |= set(range(v.last_body + 1, min(len(v.blocks), v.last_body + 1 + FOOTER_WINDOW)))
-    return sorted(idx, key=lambda i: (i > last, min(abs(i - a), abs(i - b))))
+    # (after the body, distance, index): on equal distance the upper line first
+    return [i for _, _, i in sorted([(i > last, min(abs(i - a), abs(i - b)), i) for i in idx])]
 
 
 def _meta_candidate(b: Block) -> bool:
@@ -614,13 +717,17 @@ def _meta_candidate(b: Block) -> bool:
     return b.role != "caption" and not (b.role in BODY_ROLES and len(b.text) > 140)
 
 
-def _authors(v: _View, dl: header.Dateline | None) -> list[str]:
+def _authors(v: _View, dl: header.Dateline | None, title: str | None = None) -> list[str]:
     out: list[str] = []
     # bylines of the header (or just after the body); one inside the story is a mislabelled
-    # crosshead ("Planning Shots and Camera Angles"). The nearest one with names wins.
+    # crosshead ("Planning Shots and Camera Angles"). The nearest one with names wins; a
+    # byline above the headline counts wherever the labeller put the header zone.
     zone = {i: k for k, i in enumerate(v.zone)}
-    for i in sorted((i for i in v.by_role.get("byline", []) if i in zone), key=zone.get):
-        out = list(header.parse_byline(v.blocks[i].text).authors)
+    above = v.title_at if v.title_at >= 0 else v.first_body
+    bylines = [i for i in v.by_role.get("byline", [])
+               if i in zone or above - BYLINE_REACH <= i < above]
+    for i in sorted(bylines, key=lambda i: (i not in zone, zone.get(i, 0), -i)):
+        out = list(_byline_authors(v.blocks[i].text))
         if out:
             break
     if dl is not None:
@@ -629,20 +736,123 @@ def _authors(v: _View, dl: header.Dateline | None) -> list[str]:
         return out
     for i in v.zone:
         b = v.blocks[i]
-        if not _meta_candidate(b):
-            continue
-        if header.is_byline(b.text):
-            out += [n for n in header.parse_byline(b.text).authors if n not in out]
-        elif header.is_byline_label(b.text):
+        if b.role == "caption" or (len(b.text) > 140 and b.role in BODY_ROLES):
+            continue  # not a meta candidate
+        kind, names = _author_evidence(b.text)
+        if kind == "label":
             nxt = _next_line(v.blocks, i)
-            out += header.name_line(nxt.text) if nxt and nxt.role != "caption" else []
-        else:
-            ml = header.parse_meta_line(b.text)
-            if ml:
-                out += [n for n in ml.authors if n not in out]
+            if nxt and nxt.role != "caption" and not registry().other_credit.match(b.text):
+                out += _persons(_name_line(nxt.text), whole_line=True)
+        elif names:
+            out += [n for n in names if n not in out]
         if out:
             return out
-    return _name_next_to_date(v) or _bio_author(v)
+    return _name_next_to_date(v, title) or _author_card(v) or _bio_author(v)
+
+
+_HONORIFIC = re.compile(r"(?i)^(?:dr|mr|mrs|ms|prof)\.?\s+")
+_BY_LEAD = re.compile(
+    r"(?i)^\W*(?:(?:written|posted|published|words|story|text|reporting)\s+)?by\s*:?\s+")
+_BY_TAIL = re.compile(r"\s+\d|\s+[|•·–—]|\s+-\s|\s+on\s|\s+\(")
+_NAME_LIST = re.compile(r"\s*(?:,|&|\band\b)\s*")
+_HAS_BY = re.compile(r"(?i)\bby\b|^\W*(?:authors?|writer|autor|auteur)\s*:")
+_MONTH_WORDS = frozenset(m.lower() for m in header.MONTHS)
+BYLINE_REACH = 8  # a byline this far above the headline is still the article's
+
+
+_LIST_HEAD = re.compile(r"\s*(?:[|,;–—•·(]| - )")
+_JOINERS = frozenset({"and", "&", "with", "dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms",
+                      "ms.", "prof", "prof."})
+
+
+def _names_only(line: str, names: list[str]) -> bool:
+    """The line up to its first separator is the names and nothing else: "Zero-Knowledge
+    Proofs in Blockchain Finance: ..." is a headline, though "Zero-Knowledge Proofs" could
+    pass for a name."""
+    head = _LIST_HEAD.split(line.strip(), maxsplit=1)[0].split()
+    rest = [w for w in head if w.lower() not in _JOINERS]
+    return len(rest) == sum(len(n.split()) for n in names)
+
+
+def _role_cut(name: str) -> str | None:
+    """A name without the role that follows it ("Celeste Longacre Gardener" -> "Celeste
+    Longacre"); None when the role starts within its first two words ("Master Gardener",
+    "Product Analytics Expert"): a job title or a label, not a person."""
+    words = name.split()
+    not_author = registry().not_author
+    for j, w in enumerate(words):
+        if w.lower().strip(".,:;()") in not_author:
+            return " ".join(words[:j]) if j >= 2 else None
+    return name
+
+
+@lru_cache(maxsize=1 << 14)
+def _persons(names: tuple[str, ...], whole_line: bool) -> tuple[str, ...]:
+    """The person names of an author line. In a bare name line (`whole_line`: no "By"), one
+    role or one lone word means the line is a title or a label, so it gives none."""
+    out: list[str] = []
+    for n in names:
+        cut = _role_cut(n)
+        if whole_line and (cut != n or len(n.split()) < 2):
+            return ()
+        if cut and cut not in out:
+            out.append(cut)
+    return tuple(out)
+
+
+@lru_cache(maxsize=1 << 14)
+def _byline_authors(text: str) -> tuple[str, ...]:
+    """The writers a byline credits: not an editor's or reviewer's credit ("Edited by X");
+    not a role ("Written By: Catherine Boeckmann Executive Digital Editor and Master
+    Gardener" -> Catherine Boeckmann); all co-authors of a comma list ("By A, B, and C");
+    a bare name line labelled byline only when every part of it is a name."""
+    if registry().other_credit.match(text):
+        return ()
+    if not _HAS_BY.search(text):
+        return _persons(_name_line(text), whole_line=True)
+    names = list(_persons(header.parse_byline(text).authors, whole_line=False))
+    lead = _BY_LEAD.match(text)
+    if lead:
+        rest = _BY_TAIL.split(text[lead.end():], maxsplit=1)[0]
+        dates = header.find_dates(rest)
+        rest = rest[: dates[0].start] if dates else rest
+        for chunk in _NAME_LIST.split(rest):
+            chunk = _HONORIFIC.sub("", chunk.strip(" .:;"))
+            if not chunk:
+                continue
+            cut = _role_cut(chunk)
+            if (not cut or not 2 <= len(cut.split()) <= 4 or not header.looks_like_person(cut)
+                    or cut.split()[-1].lower().strip(".") in _MONTH_WORDS
+                    or any(cut.startswith(n + " ") for n in names)):
+                break  # "Colin Gray Colin Gray", "Jill Barshay August": not another name
+            if cut not in names:
+                names.append(cut)
+            if cut != chunk:
+                break  # a role follows the name: the list has ended
+    return tuple(names)
+
+
+@lru_cache(maxsize=1 << 15)
+def _author_evidence(text: str) -> tuple[str, tuple[str, ...]]:
+    """("byline", names) for a byline, ("label", ()) for a lone "By" (the name is on the
+    next line), else ("meta", names of a "Name • date" line). Cached by line."""
+    if header.is_byline(text):
+        return "byline", _byline_authors(text)
+    if header.is_byline_label(text):
+        return "label", ()
+    ml = header.parse_meta_line(text)
+    if not ml or not ml.authors or text.count(" / ") >= 2:
+        return "meta", ()  # "November 28, 2025 / Living Healthy / Wellness": categories
+    # "Camille Cunningham 25 March 2025 Google algorithm, Holistic SEO": after a name, what
+    # follows the date is tags
+    flat = " ".join(text.split())
+    before = [n for n in ml.authors if 0 <= flat.find(n) < ml.date.start]
+    return "meta", _persons(tuple(before) or ml.authors, whole_line=False)
+
+
+@lru_cache(maxsize=1 << 15)
+def _name_line(text: str) -> tuple[str, ...]:
+    return tuple(header.name_line(text))
 
 
 def _next_line(blocks: list[Block], i: int) -> Block | None:
@@ -650,31 +860,90 @@ def _next_line(blocks: list[Block], i: int) -> Block | None:
     return next((b for b in blocks[i + 1 : i + 4] if b.text.strip()), None)
 
 
-def _name_next_to_date(v: _View) -> list[str]:
+def _name_next_to_date(v: _View, title: str | None = None) -> list[str]:
     """A bare name line ("Andrew King", "Dylan Bailey, MS, RD") right next to the date line
-    of the header: the common blog/magazine byline without "By"."""
-    dated = {i for i in v.zone if v.blocks[i].role == "date" or (
-        len(v.blocks[i].text) < 90 and header.parse_date_line(v.blocks[i].text))}
+    of the header: the common blog/magazine byline without "By". Not the headline printed
+    again, the site's name, a role or a label ("Product Analytics Expert", "All Posts")."""
+    blocks = v.blocks
+    dated = {i for i in v.zone if blocks[i].role == "date" or (
+        len(blocks[i].text) < 90 and header.parse_date_line(blocks[i].text))}
+    page: list[str] = []
     for i in v.zone:
-        b = v.blocks[i]
+        b = blocks[i]
         if (b.role in ("dateline", "credit", "caption", "title") or len(b.text) > 80
                 or i in dated or b.text.isupper()):
             continue  # "NEW YORK" next to the headline is a place, not a name
         # the line under the headline works like one next to the date (a line over it is
         # more often a section label)
-        if not (any(j in dated for j in (i - 2, i - 1, i + 1, i + 2))
+        if not (i - 1 in dated or i + 1 in dated or i - 2 in dated or i + 2 in dated
                 or 0 <= i - v.title_at <= 2):
             continue
-        names = header.name_line(b.text)
-        if names and all(2 <= len(n.split()) <= 4 and not _common_phrase(n, v)
-                         for n in names):
-            return names
+        names = _persons(_name_line(b.text), whole_line=True)
+        if not names or not all(len(n.split()) <= 4 for n in names) or not _names_only(
+                b.text, names):
+            continue
+        if title and b.text.strip() == title:
+            continue  # the headline printed again
+        if any(canonical_outlet(n) != n or n in registry().by_alias for n in names):
+            continue
+        if not page:
+            page.append("\n".join(b.text for b in blocks))
+        if not any(_common_phrase(n, page[0]) for n in names):
+            return list(names)
+    return []
+
+
+_ABOUT_AUTHOR = re.compile(r"(?i)^\W*(?:about|meet)?\s*the\s+(?:author|writer)s?\W*$")
+_ABOUT_NAME = re.compile(r"^\W*About\s+(?P<name>[A-ZÀ-Ö].{2,40})$")
+CARD_REACH = 15  # an author box sits this close to the end of the article
+
+
+@lru_cache(maxsize=1 << 15)
+def _card_line(text: str) -> tuple[bool, str | None, bool]:
+    """(a job title line: "SEO Writer", "VP - Technology"; the name of an "About Amar
+    Hussain" line; an "About the author" label). Cached by line."""
+    s = text.strip()
+    if len(s) > 60:
+        return False, None, False
+    words = [w.lower().strip(".,:;()") for w in s.split()]
+    role = 0 < len(words) <= 6 and not registry().job_titles.isdisjoint(words)
+    about = _ABOUT_NAME.match(s)
+    return role, about["name"] if about else None, bool(_ABOUT_AUTHOR.match(s))
+
+
+def _author_card(v: _View) -> list[str]:
+    """The author box of a page that prints no byline: a name line over a job title ("Elena
+    Linker" / "Marketing Operations Analyst"), a name under "About the author", or "About
+    Amar Hussain" over a note that speaks of him; in the header or at the article's end."""
+    blocks = v.blocks
+    n = len(blocks)
+    end = range(max(1, v.last_body - CARD_REACH), min(n - 1, v.last_body + CARD_REACH))
+    page = ""
+    for i in (*v.zone[:HEADER_WINDOW], *end):
+        b = blocks[i]
+        if len(b.text) > 60 or b.role == "caption" or not 0 < i < n - 1:
+            continue
+        role, about, _ = _card_line(b.text)
+        nxt = blocks[i + 1].text
+        if about:
+            if not nxt.startswith(about.split()[0] + " "):
+                continue
+            names = _persons(_name_line(about), whole_line=True)
+        elif (not role and _card_line(nxt)[0]) or _card_line(blocks[i - 1].text)[2]:
+            names = _persons(_name_line(b.text), whole_line=True)
+        else:
+            continue
+        if len(names) == 1 and len(names[0].split()) <= 4 and not names[0].isupper():
+            page = page or "\n".join(b.text for b in blocks)
+            if not _common_phrase(names[0], page):
+                return list(names)
     return []
 
 
 _BIO = re.compile(
     r"^(?P<name>[A-ZÀ-Ö][\w'’.-]+(?: [A-ZÀ-Ö][\w'’.-]+){1,3})(?: \(@\w+\))?,? "
     r"(?:is|was|has been|has|writes|covers|joined)\b")
+_ABOUT_PREFIX = re.compile(r"(?i)^\W*about the (?:author|writer)\W*\s+")
 _BIO_ROLE = re.compile(r"(?i)\b(?:writer|editor|reporter|journalist|author|contributor|"
                        r"correspondent|columnist|freelance|staff)")
 
@@ -685,23 +954,37 @@ def _bio_author(v: _View) -> list[str]:
     for b in v.blocks[max(0, v.last_body - 2) :]:
         if len(b.text) > 600 or b.role == "caption":
             continue
-        m = _BIO.match(b.text)
-        if m and _BIO_ROLE.search(b.text, m.end(), m.end() + 160):
+        text = _ABOUT_PREFIX.sub("", b.text) if b.text[:6].lower() == "about " else b.text
+        m = _BIO.match(text)
+        if m and _BIO_ROLE.search(m.string, m.end(), m.end() + 160):
             names = header.split_names(m.group("name"))
             if len(names) == 1:
                 return names
     return []
 
 
-def _common_phrase(name: str, v: _View) -> bool:
+def _common_phrase(name: str, text: str) -> bool:
     """"All Posts", "Keyword Research", "Book Now": a capitalised line whose every word the
-    page also prints in lower case is a phrase (a menu item, a crosshead), not a person."""
-    text = "\n".join(b.text for b in v.blocks)
+    page `text` also prints in lower case is a phrase (a menu item, a crosshead), not a
+    person."""
     for word in name.split():
         low = word.lower()
-        if low == word or not re.search(r"(?<![\w-])" + re.escape(low) + r"(?![\w-])", text):
+        if low == word or not _printed_alone(text, low):
             return False
     return True
+
+
+def _printed_alone(text: str, word: str) -> bool:
+    """`word` occurs in `text` with no word character or hyphen on either side."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        before = text[at - 1] if at else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before in "_-" or after.isalnum() or after in "_-"):
+            return True
+        at = text.find(word, at + 1)
+    return False
 
 
 def _date(v: _View, dl: header.Dateline | None) -> ParsedDate | None:
@@ -709,13 +992,10 @@ def _date(v: _View, dl: header.Dateline | None) -> ParsedDate | None:
     article start first), the dateline's date, then date blocks anywhere."""
     for i in v.zone:
         b = v.blocks[i]
-        if not _meta_candidate(b):
-            continue
-        pd = header.parse_date_line(b.text) if b.role == "date" or len(b.text) < 90 else None
-        if pd is None or pd.year is None:
-            ml = header.parse_meta_line(b.text)
-            pd = ml.date if ml else pd
-        if pd is not None and pd.year is not None:
+        if b.role == "caption" or (len(b.text) > 140 and b.role in BODY_ROLES):
+            continue  # not a meta candidate
+        pd = _dated_line(b.text, b.role == "date" or len(b.text) < 90)
+        if pd is not None:
             return pd
     if dl is not None and dl.date is not None:
         return dl.date
@@ -739,6 +1019,17 @@ def _date(v: _View, dl: header.Dateline | None) -> ParsedDate | None:
             if pd is not None:
                 return pd
     return None
+
+
+@lru_cache(maxsize=1 << 15)
+def _dated_line(text: str, date_line: bool) -> ParsedDate | None:
+    """The full date (with a year) of a date line (`date_line`: a short line or one
+    labelled date) or of a "Name • date" meta line; cached by line."""
+    pd = header.parse_date_line(text) if date_line else None
+    if pd is None or pd.year is None:
+        ml = header.parse_meta_line(text)
+        pd = ml.date if ml else pd
+    return pd if pd is not None and pd.year is not None else None
 
 
 def _first_dated(text: str) -> ParsedDate | None:
@@ -930,24 +1221,49 @@ for _k, (_ws, _, _) in enumerate(_SELF_CUES):
         _CUE_WORDS[_w] = (*_CUE_WORDS.get(_w, ()), _k)
 
 
-def _cue_lines(text: str) -> list[set[int]]:
-    """Per cue, the start offsets of the lines that hold one of its words, found with
-    str.find in the lower-cased page (C speed; the cue patterns are slow over a page)."""
-    low = text.lower()
-    if len(low) != len(text):  # a few characters change length when lower-cased
-        low = text
-    out: list[set[int]] = [set() for _ in _SELF_CUES]
-    for word, cues in _CUE_WORDS.items():
-        at = low.find(word)
-        while at >= 0:
-            start = low.rfind("\n", 0, at + (word[0] == "\n")) + 1
-            for k in cues:
-                out[k].add(start)
-            end = low.find("\n", at + 1)
-            if end < 0:
-                break
-            at = low.find(word, end)
-    return out
+# (word, bit mask of the cues that need it); words that must open a line ("\nby") apart
+_CUE_MASKS = tuple((w, sum(1 << k for k in ks)) for w, ks in _CUE_WORDS.items()
+                   if not w.startswith("\n"))
+_CUE_OPENERS = tuple((w[1:], sum(1 << k for k in ks)) for w, ks in _CUE_WORDS.items()
+                     if w.startswith("\n"))
+
+
+def _line_cue_mask(line: str) -> tuple[int, int]:
+    """Bit masks of the cues whose words a line holds: (anywhere, as its opening words,
+    which needs a line before it)."""
+    low = line.lower()
+    if len(low) != len(line):  # a few characters change length when lower-cased
+        low = line
+    mask = 0
+    for word, bits in _CUE_MASKS:
+        if word in low:
+            mask |= bits
+    opener = 0
+    for word, bits in _CUE_OPENERS:
+        if low.startswith(word):
+            opener |= bits
+    return mask, opener & ~mask
+
+
+_CueNames = tuple[tuple[int, str], ...]
+
+
+@lru_cache(maxsize=1 << 15)
+def _line_site(line: str) -> tuple[_CueNames, _CueNames, frozenset[str]] | None:
+    """What a line says about the site: (cue, site name) of the self-naming cues it matches
+    anywhere, those that need a line before it ("\nBy X"), and its domain labels. The cue
+    words are looked for first (the patterns are slow); cached, as a site's furniture lines
+    recur on every page. None for a line that says nothing."""
+    out: tuple[list[tuple[int, str]], list[tuple[int, str]]] = ([], [])
+    for part, mask in zip(out, _line_cue_mask(line), strict=True):
+        k = 0
+        while mask:
+            if mask & 1 and (m := _CUES[k][1].search(line)) and (name := _trim_site(m["n"])):
+                part.append((k, name))
+            mask >>= 1
+            k += 1
+    labels = frozenset(_domain_labels(line) if "." in line else ())
+    return (tuple(out[0]), tuple(out[1]), labels) if out[0] or out[1] or labels else None
 
 
 _SQUASH = re.compile(r"[^0-9a-z]+")
@@ -962,14 +1278,21 @@ def _squash(name: str) -> str:
 def _domain_match(name: str, labels: set[str]) -> bool:
     """The name is the site's domain spelled out ("The Atlantic" ~ theatlantic.com) or its
     initials ("British Heart Foundation" ~ bhf.org.uk)."""
+    sq, sq_noart, initials = _domain_forms(name)
+    return bool(sq and (sq in labels or sq_noart in labels
+                        or (len(initials) >= 3 and initials in labels)))
+
+
+@lru_cache(maxsize=1 << 14)
+def _domain_forms(name: str) -> tuple[str, str, str]:
+    """How a site name is spelled in a domain: squashed, squashed without "The", initials."""
     words = [w for w in re.split(r"[\s.]+", name) if w]
     if words and words[-1].lower() in ("com", "org", "net", "io", "co"):
         words = words[:-1]
     sq = _squash(" ".join(words))
     sq_noart = _squash(" ".join(words[1:])) if words and words[0].lower() == "the" else sq
     initials = "".join(w[0].lower() for w in words if w[0].isalnum())
-    return bool(sq and (sq in labels or sq_noart in labels
-                        or (len(initials) >= 3 and initials in labels)))
+    return sq, sq_noart, initials
 
 
 def _whole_count(text: str, name: str) -> int:
@@ -1008,35 +1331,35 @@ def _trim_site(name: str) -> str | None:
     return name or None
 
 
-def self_named_site(text: str, extra: dict[str, float] | None = None,
+def self_named_site(text: str | list[str], extra: dict[str, float] | None = None,
                     skip: frozenset[str] = frozenset(),
                     registered: frozenset[str] = frozenset()) -> str | None:
-    """The site's own name from how a page speaks of itself: "About X", "Why trust X",
-    "editor at X", "X may earn a commission", a masthead line, repeated with the domain.
+    """The site's own name from how a page (its text or lines) speaks of itself: "About X",
+    "Why trust X", "editor at X", "X may earn a commission", a masthead line, repeated with
+    the domain.
 
     Each candidate collects the weights of its cues, a bonus when it spells the page's
     domain, and a little for each further mention; the best one above the bar wins. Better
     no outlet than a navigation word or a parent company."""
     reg = registry()
-    labels = _domain_labels(text)
+    lines = text.split("\n") if isinstance(text, str) else text
+    text = "\n".join(lines)
     score: dict[str, float] = dict(extra or {})
     counts: dict[str, int] = {}
     kinds: dict[str, set[float]] = {}
-    top_end = 0
-    for _ in range(TOP_LINES):
-        nxt = text.find("\n", top_end)
-        if nxt < 0:
-            break
-        top_end = nxt + 1
-    for starts, (_, pat, w) in zip(_cue_lines(text), _CUES, strict=True):
-        for start in starts:
-            end = text.find("\n", start)
-            m = pat.search(text, start, end if end >= 0 else len(text))
-            name = _trim_site(m.group("n")) if m else None
-            if name:
-                name = _shortest_repeated(text, name, counts)
-                score[name] = score.get(name, 0.0) + w
-                kinds.setdefault(name, set()).add(w)
+    # the first TOP_LINES lines (a shorter page: all but its last line)
+    top_end = sum(len(line) + 1 for line in lines[: min(TOP_LINES, len(lines) - 1)])
+    found: list[list[str]] = [[] for _ in _CUES]
+    labels: set[str] = set()
+    for n, (anywhere, opening, labs) in [x for x in enumerate(map(_line_site, lines)) if x[1]]:
+        for k, name in (anywhere + opening) if n else anywhere:
+            found[k].append(name)
+        labels |= labs
+    for names, (_, _, w) in zip(found, _CUES, strict=True):
+        for name in names:
+            name = _shortest_repeated(text, name, counts)
+            score[name] = score.get(name, 0.0) + w
+            kinds.setdefault(name, set()).add(w)
     for m in _MASTHEAD.finditer(text, 0, top_end):
         name = _trim_site(m.group("n"))
         if name and len(name.split()) <= 5:

@@ -302,3 +302,144 @@ def test_registered_outlet_in_furniture_not_in_story() -> None:
     ])
     metadata.extract(cited)
     assert cited.outlet is None
+
+
+# --- author lines: roles, other credits, co-authors, author boxes (dev set lines) ----------
+
+
+@pytest.mark.parametrize(("line", "names"), [
+    # a role after the name is cut off; a role alone is no person
+    ("Written By: Catherine Boeckmann Executive Digital Editor and Master Gardener",
+     ("Catherine Boeckmann",)),
+    ("Written By: Celeste Longacre Gardener & Astrologer", ("Celeste Longacre",)),
+    # every co-author of a comma list, not a role, an organisation or a date after a name
+    ("Written by Dr Marna van der Merwe, Dr Dieter Veldsman, Erik van Vulpen",
+     ("Marna van der Merwe", "Dieter Veldsman", "Erik van Vulpen")),
+    ("By Jane Doe, Senior Editor", ("Jane Doe",)),
+    ("By Shelia R. Cotten, Clemson University", ("Shelia R. Cotten",)),
+    ("By Sofia Gonzalez December 2, 2025", ("Sofia Gonzalez",)),
+    ("By Kyle Howells 15 min read", ("Kyle Howells",)),
+    # an editor's or reviewer's credit names no writer
+    ("Reviewed By: Mike Rebold, PhD, CSCS", ()),
+    ("Edited by: Kristina Zagame", ()),
+    ("reviewed by Jo-ann Caballes", ()),
+    # a line labelled byline without "By" is a byline only if it is all names
+    ("Social Media & Community Expert", ()),
+    ("Key Features and User Experience", ()),
+    ("Nutrition Facts with Dr. Greger", ()),
+    ("Author: Nirmita Panchal", ("Nirmita Panchal",)),
+])
+def test_byline_authors(line: str, names: tuple[str, ...]) -> None:
+    assert metadata._byline_authors(line) == names
+
+
+def test_job_title_next_to_date_is_not_the_author() -> None:
+    """"Product Analytics Expert" under the author's name is her job title, not a name."""
+    doc = labelled("job", [
+        ("title", "Mobile UX Design: The Ultimate Guide 2025"),
+        ("boilerplate", "PUBLISHED"),
+        ("date", "3 January, 2025"),
+        ("boilerplate", "Annemarie Bufe"),
+        ("boilerplate", "Product Analytics Expert"),
+        ("body", "To create a successful app, it's not enough to simply have a brilliant "
+                 "concept. The design and functionality of the app matter just as much."),
+    ])
+    metadata.extract(doc)
+    assert doc.authors == ["Annemarie Bufe"]
+
+
+def test_category_row_with_date_gives_no_author() -> None:
+    """"date / section / subsection" is a category row: "Living Healthy" is no person."""
+    doc = labelled("cat", [
+        ("boilerplate", "November 28, 2025 / Living Healthy / Wellness"),
+        ("title", "What Meditation Can Do for You (and How To Get Started)"),
+        ("body", "Meditation is a practice that can help you feel calmer, and it takes only a "
+                 "few minutes a day to get started with it."),
+    ])
+    metadata.extract(doc)
+    assert doc.authors == []
+    assert str(doc.published_date) == "2025-11-28"
+
+
+def test_author_box_name_over_job_title() -> None:
+    """No byline: the author box after the story, a name over a job title line."""
+    doc = labelled("box", [
+        ("title", "How to Use Marketing Analytics"),
+        ("body", "Analytics can identify which content drives the most traffic, engagement, "
+                 "and conversions, allowing you to focus on what works."),
+        ("body", "Start with the questions your team needs answered, then pick the metrics."),
+        ("body", "Review the numbers every month and drop the reports nobody reads."),
+        ("heading", "Elena Linker"),
+        ("heading", "Marketing Operations Analyst"),
+        ("boilerplate", "Take full control of all your marketing data"),
+    ])
+    metadata.extract(doc)
+    assert doc.authors == ["Elena Linker"]
+    menu = labelled("menu", [
+        ("title", "Gaining Weight After 40 and Nothing Seems to Work?"),
+        ("body", "Personalized workouts, nutrition, and coaching built for your changing body. "
+                 "Break free from diets and start training with a plan."),
+        ("body", "Whether you are working out at home because you want to or because you have "
+                 "to, it is a good idea to have the right equipment."),
+        ("body", "Here are ten pieces of home gym equipment that we like best this year."),
+        ("heading", "Gift Cards"),
+        ("heading", "Book Now"),
+    ])
+    metadata.extract(menu)
+    assert menu.authors == []
+
+
+def test_headline_not_a_call_to_action_nor_a_crumb_trail() -> None:
+    """"Build Your SEO Strategy Today" near the body loses to the headline; a crumb trail run into
+    the headline ("Home Blog Fitness <headline>") gives way to the headline printed alone."""
+    cta = labelled("cta", [
+        ("boilerplate", "11 SEO Strategies for 2025 to Boost Rankings and Stay Ahead"),
+        ("boilerplate", "by Jason Rostar | SEO | 8 min Read"),
+        ("boilerplate", "Content"),
+        *[("boilerplate", f"{k}. Optimize for Local SEO") for k in [*range(1, 12)] * 2],
+        ("title", "Build Your SEO Strategy Today"),
+        ("body", "Your strategy should put search intent first in 2025, and the rankings will "
+                 "follow ahead of the competition."),
+    ])
+    metadata.extract(cta)
+    assert cta.title == "11 SEO Strategies for 2025 to Boost Rankings and Stay Ahead"
+    crumb = labelled("crumb", [
+        ("boilerplate", "Fitness"),
+        ("boilerplate", "Top Home Gym Must Haves For Every Budget And Fitness Level"),
+        ("title", "Home Blog Fitness Top Home Gym Must Haves For Every Budget And Fitness Level"),
+        ("body", "A home gym does not need to cost a fortune. These are the must haves for "
+                 "every budget and fitness level, from mats to a squat rack."),
+    ])
+    metadata.extract(crumb)
+    assert crumb.title == "Top Home Gym Must Haves For Every Budget And Fitness Level"
+
+
+def test_registered_in_lines_and_text_agree() -> None:
+    """Registered outlets are counted per line (cached); the text and its lines agree."""
+    lines = ["Copyright © 2026 iRunFar", "Home | iRunFar", "Reviews"]
+    assert metadata.registered_in(lines) == metadata.registered_in("\n".join(lines))
+    assert metadata.registered_in(lines)["iRunFar"] == 2
+
+
+def test_headline_next_to_date_is_not_a_name() -> None:
+    """A related-post headline beside its date: the line is more than a name list, so its
+    first words ("Zero-Knowledge Proofs") are no author, however name-like."""
+    doc = labelled("rel", [
+        ("title", "Getting Ethereum Ready for GigaGas"),
+        ("body", "Ethereum needs to process far more gas per second, and this is what it "
+                 "will take to get there over the next two years."),
+        ("boilerplate", "Latest articles"),
+        ("boilerplate", "Zero-Knowledge Proofs in Blockchain Finance: Opportunity vs. Reality"),
+        ("date", "December 10, 2025"),
+    ])
+    metadata.extract(doc)
+    assert doc.authors == []
+    byline = labelled("name", [
+        ("title", "Getting Ethereum Ready for GigaGas"),
+        ("boilerplate", "Kamil Chodoła"),
+        ("date", "December 10, 2025"),
+        ("body", "Ethereum needs to process far more gas per second, and this is what it "
+                 "will take to get there over the next two years."),
+    ])
+    metadata.extract(byline)
+    assert byline.authors == ["Kamil Chodoła"]
