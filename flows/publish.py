@@ -123,7 +123,9 @@ class TableWriter:
 
     def _flush(self) -> None:
         if self._pending:
-            merged = pa.concat_tables(self._pending).combine_chunks()
+            # no combine_chunks: the writer cuts row groups across chunks itself, and a
+            # 64k-row group of articles is a few hundred MB that need not be copied
+            merged = pa.concat_tables(self._pending)
             self._writer.write_table(merged, row_group_size=self._row_group_rows)
             self.rows += merged.num_rows
         self._pending, self._pending_rows = [], 0

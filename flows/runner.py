@@ -133,13 +133,15 @@ def _lookup(keys: pa.ChunkedArray, table: pa.Table, column: str) -> pa.ChunkedAr
 
 
 def _split_by_batch(table: pa.Table, doc_batch: pa.Table, n: int) -> list[pa.Table]:
-    """Cut a run-wide per-document table into one table per batch (one sort, no loops);
-    rows of documents in no batch (reused from the parent) are left out."""
+    """Cut a run-wide per-document table into one table per batch; rows of documents in no
+    batch (reused from the parent) are left out. Tables already in batch order (the usual
+    case) are sliced without a copy; others are sorted once."""
     batch = _lookup(table["doc_id"], doc_batch, "batch").fill_null(n).to_numpy()
-    order = np.argsort(batch, kind="stable")
-    t = table.take(order)
-    bounds = np.searchsorted(batch[order], np.arange(n + 1))
-    return [t.slice(bounds[i], bounds[i + 1] - bounds[i]) for i in range(n)]
+    if len(batch) and not np.all(batch[:-1] <= batch[1:]):
+        order = np.argsort(batch, kind="stable")
+        table, batch = table.take(order), batch[order]
+    bounds = np.searchsorted(batch, np.arange(n + 1))
+    return [table.slice(bounds[i], bounds[i + 1] - bounds[i]) for i in range(n)]
 
 
 def run(
@@ -284,7 +286,8 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
                       for t in (assign, meta, pass_stats)), strict=True)
     pq.write_table(all_sigs, staging.state / "signatures.parquet", compression="zstd")
     # the run-wide tables pass 3 does not need (about 1.3 GB a million documents)
-    del all_sigs, new_sigs, new_passages, signatures, passages
+    processed = new_meta.num_rows
+    del all_sigs, new_sigs, new_passages, signatures, passages, metas, new_meta, old_meta
     laps.lap("cluster_passages_propagate")
 
     # pass 3: final rows, written in batch order as they come; then the parent's reused rows
@@ -325,7 +328,7 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
     manifest["incremental"] = {
         "reused_from": parent.name if incremental else None,
         "reused_articles": len(reused_paths),
-        "processed_articles": new_meta.num_rows,
+        "processed_articles": processed,
     }
     reasons = Counter(r.reason for r in rejects)
     multi = [s for s in clusters["size"].to_pylist() if s > 1]
