@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+from collections import deque
 from pathlib import Path
 
 # The devset when it sits beside the repo (a developer's checkout), else the seeds.
@@ -70,10 +71,10 @@ def generate(sources: list[str], n: int, kb: float, seed: int, synd_rate: float 
     pools: dict[bool, list[str]] = {}
     for text in sources:
         pools.setdefault(_kind(text), []).extend(x for x in text.splitlines() if _is_prose(x))
-    made: list[list[str]] = []
+    made: deque[list[str]] = deque(maxlen=5000)  # copies come from recent documents
     for i in range(n):
         if made and rng.random() < synd_rate:
-            base = list(rng.choice(made[-5000:]))
+            base = list(rng.choice(made))
             cut = max(3, len(base) - rng.randint(0, 3))
             base = base[:cut]
             j = rng.randrange(len(base))
