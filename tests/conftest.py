@@ -18,6 +18,25 @@ os.environ.pop("PREFECT_API_URL", None)
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# the seeds plus syndicated copies of one story: with 2 documents per batch, the copies of
+# a cluster sit in batches that run in different worker processes
+SPREAD_INPUTS = [SEEDS, FIXTURES / "devset" / "syndication" / "docs"]
+TABLES = ("articles", "blocks", "clusters", "rejects", "inputs")
+
+
+def cli_run_tables(out: Path, *options: str) -> dict[str, list[dict]]:
+    """`newsprep run` over SPREAD_INPUTS, two documents a batch: every published table."""
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from flows.publish import latest_version
+
+    res = CliRunner().invoke(app, ["run", *map(str, SPREAD_INPUTS), "--output", str(out),
+                                   "--batch-size", "2", *options])
+    assert res.exit_code == 0, res.output
+    version = out / latest_version(out)
+    return {t: pq.read_table(version / f"{t}.parquet").to_pylist() for t in TABLES}
 
 
 @pytest.fixture(scope="session")

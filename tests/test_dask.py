@@ -10,18 +10,13 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.publish import latest_version
-from tests.conftest import FIXTURES, SEEDS
+from tests.conftest import SEEDS, cli_run_tables
 
 runner = CliRunner()
-# the seeds plus syndicated copies of one story: with 2 documents per batch, the copies of
-# a cluster sit in batches that run in different worker processes
-INPUTS = [SEEDS, FIXTURES / "devset" / "syndication" / "docs"]
 
 
 @pytest.fixture(scope="module")
@@ -34,22 +29,13 @@ def cluster() -> Iterator:
         yield c
 
 
-def _run(out: Path, *options: str) -> dict[str, list[dict]]:
-    res = runner.invoke(app, ["run", *map(str, INPUTS), "--output", str(out),
-                              "--batch-size", "2", *options])
-    assert res.exit_code == 0, res.output
-    version = out / latest_version(out)
-    return {t: pq.read_table(version / f"{t}.parquet").to_pylist()
-            for t in ("articles", "blocks", "clusters", "rejects", "inputs")}
-
-
 def test_dask_run_publishes_what_a_plain_run_does(prefect_harness, cluster, tmp_path):
     from dask.utils import key_split
     from distributed import Client, get_task_stream
 
-    plain = _run(tmp_path / "plain")
+    plain = cli_run_tables(tmp_path / "plain")
     with Client(cluster, set_as_default=False) as client, get_task_stream(client) as stream:
-        on_dask = _run(tmp_path / "dask", "--dask-address", cluster.scheduler_address)
+        on_dask = cli_run_tables(tmp_path / "dask", "--dask-address", cluster.scheduler_address)
     assert [a["doc_id"] for a in on_dask["articles"]] == [a["doc_id"] for a in plain["articles"]]
     assert [a["text"] for a in on_dask["articles"]] == [a["text"] for a in plain["articles"]]
     assert any(c["size"] > 1 for c in plain["clusters"])  # dedup had something to find

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.publish import latest_version
-from tests.conftest import FIXTURES, SEEDS
+from tests.conftest import SEEDS, cli_run_tables
 
 runner = CliRunner()
 
@@ -105,18 +105,8 @@ def test_workers_run_publishes_what_one_process_does(prefect_harness, tmp_path):
     processes; what is published is exactly what one process publishes."""
     from prefect import get_client
 
-    inputs = [SEEDS, FIXTURES / "devset" / "syndication" / "docs"]
-
-    def published(out, *options):
-        res = runner.invoke(app, ["run", *map(str, inputs), "--output", str(out),
-                                  "--batch-size", "2", *options])
-        assert res.exit_code == 0, res.output
-        version = out / latest_version(out)
-        return {t: pq.read_table(version / f"{t}.parquet").to_pylist()
-                for t in ("articles", "blocks", "clusters", "rejects", "inputs")}
-
-    one = published(tmp_path / "one")
-    two = published(tmp_path / "two", "--workers", "2")
+    one = cli_run_tables(tmp_path / "one")
+    two = cli_run_tables(tmp_path / "two", "--workers", "2")
     assert any(c["size"] > 1 for c in one["clusters"])  # copies across batches were found
     assert two == one
     with get_client(sync_client=True) as client:
