@@ -327,7 +327,7 @@ class LineStats:
     def __init__(self) -> None:
         self._keys = np.empty(0, dtype=np.uint64)
         self._counts = np.empty(0, dtype=np.uint32)
-        self._buffer: list[np.ndarray] = []
+        self._buffer: list[tuple[np.ndarray, np.ndarray | None]] = []  # counts None: 1 each
         self._buffered = 0
         self.n_docs = 0
 
@@ -339,16 +339,18 @@ class LineStats:
         """Count one document given its line keys."""
         self.n_docs += 1
         if keys:
-            self._buffer.append(np.fromiter(keys, dtype=np.uint64, count=len(keys)))
+            self._buffer.append((np.fromiter(keys, dtype=np.uint64, count=len(keys)), None))
             self._buffered += len(keys)
-            if self._buffered >= self._COMPACT_AT:
-                self._compact()
+            self._maybe_compact()
 
     def merge(self, other: LineStats) -> None:
-        """Add another run-part's counts into this one."""
+        """Add another run-part's counts into this one (buffered: merging every batch into
+        the run-wide arrays at once would cost time quadratic in the run's size)."""
         other._compact()
-        self._compact()
-        self._combine(other._keys, other._counts)
+        if len(other._keys):
+            self._buffer.append((other._keys, other._counts))
+            self._buffered += len(other._keys)
+            self._maybe_compact()
         self.n_docs += other.n_docs
 
     def doc_count(self, key: int) -> int:
@@ -389,23 +391,27 @@ class LineStats:
         keep = self._counts >= min_docs
         self._keys, self._counts = self._keys[keep], self._counts[keep]
 
+    def _maybe_compact(self) -> None:
+        """Compact once the buffer holds as many keys as the arrays (and at least
+        _COMPACT_AT): each key is re-sorted O(log n) times over a run, not once a batch."""
+        if self._buffered >= max(self._COMPACT_AT, len(self._keys)):
+            self._compact()
+
     def _compact(self) -> None:
+        """Fold the buffer into the sorted arrays: one stable sort, counts summed per key."""
         if not self._buffer:
             return
-        keys, counts = np.unique(np.concatenate(self._buffer), return_counts=True)
+        parts = [(self._keys, self._counts), *self._buffer]
         self._buffer, self._buffered = [], 0
-        self._combine(keys, counts.astype(np.uint32))
-
-    def _combine(self, keys: np.ndarray, counts: np.ndarray) -> None:
-        if not len(self._keys):
-            self._keys, self._counts = keys.copy(), counts.astype(np.uint32)
-            return
-        all_keys = np.concatenate([self._keys, keys])
-        all_counts = np.concatenate([self._counts, counts.astype(np.uint32)])
-        uniq, inverse = np.unique(all_keys, return_inverse=True)
-        summed = np.zeros(len(uniq), dtype=np.uint32)
-        np.add.at(summed, inverse, all_counts)
-        self._keys, self._counts = uniq, summed
+        keys = np.concatenate([k for k, _ in parts])
+        counts = np.concatenate([np.ones(len(k), dtype=np.uint32) if c is None else c
+                                 for k, c in parts])
+        order = np.argsort(keys, kind="stable")
+        keys, counts = keys[order], counts[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else order
+        self._keys = keys[starts]
+        self._counts = (np.add.reduceat(counts, starts) if len(keys) else counts
+                        ).astype(np.uint32)
 
 
 # ------------------------------------------------------------------------------------------
