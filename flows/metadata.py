@@ -18,7 +18,9 @@ from functools import lru_cache
 from itertools import repeat
 from urllib.parse import urlsplit
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from flows import header
 from flows.header import ParsedDate
@@ -1094,40 +1096,64 @@ def _month_day(date_text: str | None) -> tuple[int, int | None] | None:
     return (ds[0].month, ds[0].day) if ds else None
 
 
-def _infer_year(month: int, day: int | None, dated: list[date]) -> int | None:
-    """The year of the dated evidence closest to month/day (within ~2 months), by vote."""
+def _ordinals(dates: list[date]) -> np.ndarray:
+    """Dates as sorted day numbers, for window counts by binary search."""
+    return np.sort(np.fromiter((d.toordinal() for d in dates), dtype=np.int64, count=len(dates)))
+
+
+def _infer_year(month: int, day: int | None, dated: np.ndarray) -> int | None:
+    """The year of the dated evidence (sorted day numbers) closest to month/day (within ~2
+    months), by vote: two binary searches a candidate year, not a pass over the evidence."""
+    if not len(dated):
+        return None
     votes: Counter[int] = Counter()
-    for d in dated:
-        for y in (d.year - 1, d.year, d.year + 1):
-            try:
-                cand = date(y, month, day or 15)
-            except ValueError:
-                continue
-            if abs((cand - d).days) <= 60:
-                votes[y] += 1
+    first, last = date.fromordinal(int(dated[0])).year, date.fromordinal(int(dated[-1])).year
+    for y in range(first - 1, last + 2):
+        try:
+            cand = date(y, month, day or 15).toordinal()
+        except ValueError:
+            continue
+        n = int(np.searchsorted(dated, cand + 60, "right") - np.searchsorted(dated, cand - 60))
+        if n:
+            votes[y] = n
     if not votes:
         return None
     (best, n), *rest = [*votes.most_common(2), (0, 0)]
     return best if n > rest[0][1] else None
 
 
+def _needs_propagation(meta: pa.Table) -> np.ndarray:
+    """Rows that propagation can change: copies in a cluster of several, and documents
+    with a printed date that lacks its year. Only these become Python objects (a million
+    rows as dicts would cost GBs)."""
+    cluster = pc.coalesce(meta["cluster_id"], meta["doc_id"])
+    counts = pc.value_counts(cluster).flatten()
+    size = pc.take(counts[1], pc.index_in(cluster, value_set=counts[0]))
+    yearless = pc.and_(pc.is_null(meta["published_date"]), pc.is_valid(meta["date_text"]))
+    return pc.or_(pc.greater(size, 1), yearless).to_numpy(zero_copy_only=False)
+
+
 def propagate(meta: pa.Table) -> pa.Table:
     """Share wire agencies and dates across syndication clusters; infer missing years.
 
-    Input/output columns: META_SCHEMA. A copy without an agency credit takes the union of
-    its cluster mates' agencies (propagated += "agencies"); a copy without a date takes the
-    cluster's dated evidence (date_source "propagated"). A year-less date ("May 13") takes
-    its year from the cluster's dated copies, else from the run's dated documents near that
-    day (date_source "inferred_year").
+    Input/output columns: META_SCHEMA, rows in input order. A copy without an agency credit
+    takes the union of its cluster mates' agencies (propagated += "agencies"); a copy
+    without a date takes the cluster's dated evidence (date_source "propagated"). A
+    year-less date ("May 13") takes its year from the cluster's dated copies, else from the
+    run's dated documents near that day (date_source "inferred_year").
     """
-    rows = meta.to_pylist()
+    meta = meta.select(META_SCHEMA.names).cast(META_SCHEMA)
+    if meta.num_rows == 0:
+        return meta
+    printed = meta.filter(pc.equal(meta["date_source"], "printed"))["published_date"]
+    run_dates = _ordinals([d for d in printed.to_pylist() if d])
+    need = _needs_propagation(meta)
+    rows = meta.filter(pa.array(need)).to_pylist()
     clusters: dict[str, list[dict]] = {}
     for r in rows:
         r["agencies"] = list(r["agencies"] or [])
         r["propagated"] = list(r["propagated"] or [])
         clusters.setdefault(r["cluster_id"] or r["doc_id"], []).append(r)
-    run_dates = [r["published_date"] for r in rows
-                 if r["published_date"] and r["date_source"] == "printed"]
     for mates in clusters.values():
         agencies: list[str] = []
         for r in mates:
@@ -1142,7 +1168,7 @@ def propagate(meta: pa.Table) -> pa.Table:
                 md = _month_day(r["date_text"])
                 if md is None:
                     continue
-                year = _infer_year(md[0], md[1], [d["published_date"] for d in dated])
+                year = _infer_year(md[0], md[1], _ordinals([d["published_date"] for d in dated]))
                 if year is None:
                     year = _infer_year(md[0], md[1], run_dates)
                 if year is not None:
@@ -1157,7 +1183,11 @@ def propagate(meta: pa.Table) -> pa.Table:
                 r["date_text"], r["date_precision"] = src["date_text"], src["date_precision"]
                 r["date_source"] = "propagated"
                 r["propagated"].append("published_date")
-    return pa.Table.from_pylist(rows, schema=META_SCHEMA)
+    # changed rows back in their places: one stable sort on the original row numbers
+    order = np.r_[np.flatnonzero(~need), np.flatnonzero(need)]
+    out = pa.concat_tables([meta.filter(pa.array(~need)),
+                            pa.Table.from_pylist(rows, schema=META_SCHEMA)])
+    return out.take(np.argsort(order, kind="stable"))
 
 
 # ------------------------------------------------------------------------------------------
