@@ -260,34 +260,38 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
         tick("analyse", r.meta.num_rows)
     laps.lap("label_metadata_language_signatures")
 
-    # global: clusters, passage statistics, metadata propagation (compact tables only)
+    # global: clusters, passage statistics, metadata propagation (compact tables only), one
+    # run-wide table at a time: a million documents' signatures alone are 0.6 GB
     params = config.syndication
-    new_sigs = _concat(signatures, syndication.signature_table([], params))
-    new_passages = _concat(passages, syndication.passage_table([], params))
-    new_meta = _concat(metas, metadata.meta_table([]))
+    new_sigs = _concat(signatures, syndication.signature_table([], params)).combine_chunks()
+    del signatures  # one contiguous copy, so clustering reads the signatures without another
     if incremental:
         new_assign = syndication.cluster_incremental(parent.signatures(), parent.assignments(),
                                                      new_sigs, params)
         all_sigs = pa.concat_tables([parent.signatures(), new_sigs])
         assign = pa.concat_tables([parent.assignments(), new_assign])
-        pass_stats = syndication.passage_stats(
-            pa.concat_tables([parent.passages(), new_passages]), assign)
-        old_meta = parent.meta().cast(new_meta.schema)
     else:
         all_sigs, assign = new_sigs, syndication.cluster(new_sigs, params)
-        pass_stats = syndication.passage_stats(new_passages, assign)
-        old_meta = new_meta.slice(0, 0)
+    pq.write_table(all_sigs, staging.state / "signatures.parquet", compression="zstd")
+    del all_sigs, new_sigs
+    new_passages = _concat(passages, syndication.passage_table([], params))
+    del passages
+    if incremental:
+        new_passages = pa.concat_tables([parent.passages(), new_passages])
+    pass_stats = syndication.passage_stats(new_passages, assign)
+    del new_passages
+    new_meta = _concat(metas, metadata.meta_table([]))
+    del metas
+    old_meta = parent.meta().cast(new_meta.schema) if incremental else new_meta.slice(0, 0)
+    processed = new_meta.num_rows
     new_meta = new_meta.set_column(new_meta.schema.get_field_index("cluster_id"), "cluster_id",
                                    _lookup(new_meta["doc_id"], assign, "cluster_id"))
     meta = metadata.propagate(pa.concat_tables([old_meta, new_meta]))
+    del old_meta, new_meta
     doc_batch_table = _concat(doc_batch, pa.table({"doc_id": pa.array([], pa.string()),
                                                     "batch": pa.array([], pa.int32())}))
     per_batch = zip(*(_split_by_batch(t, doc_batch_table, n_batches)
                       for t in (assign, meta, pass_stats)), strict=True)
-    pq.write_table(all_sigs, staging.state / "signatures.parquet", compression="zstd")
-    # the run-wide tables pass 3 does not need (about 1.3 GB a million documents)
-    processed = new_meta.num_rows
-    del all_sigs, new_sigs, new_passages, signatures, passages, metas, new_meta, old_meta
     laps.lap("cluster_passages_propagate")
 
     # pass 3: final rows, written in batch order as they come; then the parent's reused rows
