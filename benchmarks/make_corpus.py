@@ -7,11 +7,12 @@ realistic extras at fixed rates: syndicated copies of an earlier document (wrapp
 changed, last paragraphs trimmed, a word changed), mojibake lines, and a share counter so no
 two documents are byte-identical. An original document keeps its page's furniture (short
 lines) but its prose lines (8+ words) are drawn from the prose of every source page of the
-same kind (mostly-ASCII or not), each with two words swapped: as in a real crawl, a site's
-furniture repeats across documents while sentences do not and stories differ (the devset
-has only a few hundred pages; amplified as they are, every N/450-th document would be a
-near copy of another and per-line caches would see far more repetition than a real corpus
-offers). Deterministic for a given --seed. Writes JSONL (`id`, `text`) so one file
+same kind (mostly-ASCII or not), with a quarter of their words replaced by words of the
+pool: as in a real crawl, a site's furniture repeats across documents while sentences do
+not and stories differ (the devset has only a few hundred pages; amplified as they are,
+every N/450-th document would be a near copy of another, and with lighter changes two
+draws of one pool line would still share most of their word 5-grams, which at a million
+documents makes unrelated stories look alike). Deterministic for a given --seed. Writes JSONL (`id`, `text`) so one file
 streams any N.
 """
 
@@ -52,11 +53,12 @@ def _kind(text: str) -> bool:
     return sum(not ch.isascii() for ch in text) < 0.02 * max(1, len(text))
 
 
-def _new_prose(pool: list[str], rng: random.Random) -> str:
-    """A prose line of the pool, made new: two of its words swapped for other words of it."""
+def _new_prose(pool: list[str], vocab: list[str], rng: random.Random) -> str:
+    """A prose line of the pool, made new: a quarter of its words replaced by pool words
+    (a word 5-gram survives with odds of one in four)."""
     words = rng.choice(pool).split()
-    for _ in range(2):
-        words[rng.randrange(len(words))] = rng.choice(words)
+    for _ in range(max(2, len(words) // 4)):
+        words[rng.randrange(len(words))] = rng.choice(vocab)
     return " ".join(words)
 
 
@@ -71,6 +73,7 @@ def generate(sources: list[str], n: int, kb: float, seed: int, synd_rate: float 
     pools: dict[bool, list[str]] = {}
     for text in sources:
         pools.setdefault(_kind(text), []).extend(x for x in text.splitlines() if _is_prose(x))
+    vocabs = {kind: [w for line in lines for w in line.split()] for kind, lines in pools.items()}
     made: deque[list[str]] = deque(maxlen=5000)  # copies come from recent documents
     for i in range(n):
         if made and rng.random() < synd_rate:
@@ -85,10 +88,10 @@ def generate(sources: list[str], n: int, kb: float, seed: int, synd_rate: float 
             lines = [rng.choice(SHARE_BARS), *base]
         else:
             text = rng.choice(sources)
-            pool = pools[_kind(text)]
+            kind = _kind(text)
             src = [x for x in text.splitlines() if x.strip()]
             start = rng.randrange(max(1, len(src) // 3)) if len(src) > 40 else 0
-            lines = [x if not _is_prose(x) else _new_prose(pool, rng)
+            lines = [x if not _is_prose(x) else _new_prose(pools[kind], vocabs[kind], rng)
                      for x in _cut(src[start:], int(kb * 1024))]
             made.append(lines)
         if rng.random() < mojibake_rate and lines:
