@@ -12,8 +12,8 @@ pool: as in a real crawl, a site's furniture repeats across documents while sent
 not and stories differ (the devset has only a few hundred pages; amplified as they are,
 every N/450-th document would be a near copy of another, and with lighter changes two
 draws of one pool line would still share most of their word 5-grams, which at a million
-documents makes unrelated stories look alike). Deterministic for a given --seed. Writes JSONL (`id`, `text`) so one file
-streams any N.
+documents makes unrelated stories look alike). Deterministic for a given --seed. Writes
+JSONL (`id`, `text`) so one file streams any N.
 """
 
 from __future__ import annotations
