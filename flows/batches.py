@@ -24,12 +24,12 @@ from flows.tables import articles_table, blocks_table
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside a batch step, one collection after it.
+    """No cyclic garbage collection inside a batch step; collections resume after it.
 
     A step makes hundreds of thousands of small objects (blocks, words, tuples) and none
     of them in reference cycles; each automatic collection would also walk every
     long-lived object (rule caches, the language model), which cost about a tenth of a
-    run's time. Collections resume when the step returns."""
+    run's time."""
     enabled = gc.isenabled()
     gc.disable()
     try:

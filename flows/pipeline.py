@@ -93,7 +93,7 @@ def newsprep_flow(
             [Path(p) for p in (inputs or ["seeds"])],
             Path(output),
             RunConfig(batch_size=batch_size, workers=workers),
-            executor=PrefectExecutor(_batch_pool if workers > 1 else None),
+            executor=PrefectExecutor(_batch_pool),
             progress=tick,
         )
     _artifacts(result)

@@ -134,16 +134,13 @@ def _lookup(keys: pa.ChunkedArray, table: pa.Table, column: str) -> pa.ChunkedAr
 
 def _split_by_batch(table: pa.Table, doc_batch: pa.Table, n: int) -> list[pa.Table]:
     """Cut a run-wide per-document table into one table per batch; rows of documents in no
-    batch (reused from the parent) are left out. Tables already in batch order (the usual
-    case) are not sorted first."""
+    batch (reused from the parent) are left out. Each batch gets a copy of its rows, not a
+    slice: a pickled slice carries its parent's whole buffers, so every batch sent to a
+    worker process would ship the run-wide table."""
     batch = _lookup(table["doc_id"], doc_batch, "batch").fill_null(n).to_numpy()
-    if len(batch) and not np.all(batch[:-1] <= batch[1:]):
-        order = np.argsort(batch, kind="stable")
-        table, batch = table.take(order), batch[order]
-    bounds = np.searchsorted(batch, np.arange(n + 1))
-    # a copy per batch, not a slice: a pickled slice carries its parent's whole buffers,
-    # so every batch sent to a worker process would ship the run-wide table
-    return [table.take(np.arange(bounds[i], bounds[i + 1])) for i in range(n)]
+    order = np.argsort(batch, kind="stable")
+    bounds = np.searchsorted(batch[order], np.arange(n + 1))
+    return [table.take(order[bounds[i]:bounds[i + 1]]) for i in range(n)]
 
 
 def run(
