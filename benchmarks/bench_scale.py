@@ -148,6 +148,7 @@ def main() -> None:
             "peak_rss_mb": round(peak / 1e6),
             "pass_docs_per_s": {k: round(n / v) if v else None
                                 for k, v in manifest.get("seconds", {}).items()},
+            "main_peak_rss_mb_by_pass": manifest.get("peak_rss_mb", {}),
             "articles": manifest["counts"]["articles"],
             "duplicates": manifest["counts"]["duplicates"],
         })
@@ -167,6 +168,8 @@ def main() -> None:
     for r in rows:
         passes = ", ".join(f"{k} {v}" for k, v in r["pass_docs_per_s"].items())
         print(f"{r['docs']:>9} docs/s by pass: {passes}")
+        peaks = ", ".join(f"{k} {v}" for k, v in r["main_peak_rss_mb_by_pass"].items())
+        print(f"{r['docs']:>9} main process peak RSS MB after each pass: {peaks}")
     print(json.dumps({"engine": args.engine, "workers": args.workers, "rows": rows}))
 
 

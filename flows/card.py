@@ -98,8 +98,8 @@ one story are kept and grouped: `cluster_id`, `is_canonical`, `duplicate_of`.
 ## Tables
 
 {tables}
-- `manifest.json`: parameters, input digest, counts, seconds per pass, and each file's rows,
-  bytes and sha256.
+- `manifest.json`: parameters, input digest, counts, seconds and peak memory per pass, and
+  each file's rows, bytes and sha256.
 
 """
     return body + _LOAD

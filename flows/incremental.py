@@ -127,7 +127,10 @@ def _per_fingerprint(passage_stats: pa.Table) -> pa.Table:
     if passage_stats.num_rows == 0:
         return passage_stats.select(["fingerprint", "passage_other_stories",
                                      "passage_first_doc"])
-    t = passage_stats.group_by("fingerprint", use_threads=False).aggregate(
+    first = passage_stats["passage_first_doc"].cast(pa.string())  # dictionary-encoded
+    t = passage_stats.set_column(passage_stats.schema.get_field_index("passage_first_doc"),
+                                 "passage_first_doc", first)
+    t = t.group_by("fingerprint", use_threads=False).aggregate(
         [("passage_other_stories", "max"), ("passage_first_doc", "first")])
     return t.rename_columns(["fingerprint", "passage_other_stories", "passage_first_doc"])
 

@@ -131,8 +131,7 @@ _MODEL_LOCK = threading.Lock()
 
 
 def _model() -> _Model:
-    """The indexed profiles; the lock keeps a second thread from reading langdetect's
-    shared factory while the first is still filling it."""
+    """The indexed profiles; the lock keeps two threads from loading them at once."""
     with _MODEL_LOCK:
         return _load_model()
 
@@ -140,8 +139,10 @@ def _model() -> _Model:
 @lru_cache(maxsize=1)
 def _load_model() -> _Model:
     """Load langdetect's profiles once and index them for vectorised lookup."""
-    detector_factory.init_factory()
-    factory = detector_factory._factory
+    # a private factory, dropped once indexed: its dicts of Python objects weigh about
+    # 60 MB in every worker process, the index 19 MB (langdetect's shared one stays unused)
+    factory = detector_factory.DetectorFactory()
+    factory.load_profile(detector_factory.PROFILES_DIRECTORY)
     grams = list(factory.word_lang_prob_map)
     keys = np.empty(len(grams), dtype=np.uint64)
     for i, g in enumerate(grams):

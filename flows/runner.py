@@ -2,8 +2,10 @@
 
 Passes keep memory bounded (only compact per-document tables live for the whole run):
 1. read -> repair -> segment, per batch; line statistics merged run-wide; batch cached.
-2. label -> metadata -> language -> signatures/passages, per batch (needs pass-1 stats).
-3. global: clusters, passage statistics, metadata propagation (compact tables only).
+2. label -> metadata -> language -> signatures/passages, per batch (needs pass-1 stats);
+   each batch's compact tables are written to the scratch folder.
+3. global: clusters, passage statistics, metadata propagation, reading one kind of compact
+   table at a time.
 4. per batch: final rows written to the staged version; then publish atomically.
 
 `run` hands the steps to an executor: inline, a process pool, or Prefect tasks
@@ -13,9 +15,10 @@ measure what Prefect adds.
 
 from __future__ import annotations
 
+import resource
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,7 +29,16 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flows import blocks, metadata, read, syndication
-from flows.batches import analyse_batch, doc_key, finish_batch, prepare_batch
+from flows.batches import (
+    analyse_batch,
+    doc_key,
+    finish_batch,
+    pass2_path,
+    prepare_batch,
+    read_arrow,
+    release_free_memory,
+    save_stats,
+)
 from flows.card import dataset_card
 from flows.incremental import Parent
 from flows.model import Reject
@@ -59,17 +71,20 @@ class RunResult:
 
 
 class _Laps(dict):
-    """Wall seconds of each pass of a run, kept in the manifest so a user (and the scale
-    benchmark) sees where the time went."""
+    """Wall seconds of each pass of a run, and this process's peak RSS at the end of each,
+    kept in the manifest so a user (and the scale benchmark) sees where time and memory
+    went."""
 
     def __init__(self) -> None:
         super().__init__()
         self._last = time.perf_counter()
+        self.peak_mb: dict[str, int] = {}
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
         self[name] = round(now - self._last, 3)
         self._last = now
+        self.peak_mb[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 class Executor(Protocol):
@@ -132,15 +147,20 @@ def _lookup(keys: pa.ChunkedArray, table: pa.Table, column: str) -> pa.ChunkedAr
     return table[column].take(pc.index_in(keys, value_set=table["doc_id"]))
 
 
-def _split_by_batch(table: pa.Table, doc_batch: pa.Table, n: int) -> list[pa.Table]:
-    """Cut a run-wide per-document table into one table per batch; rows of documents in no
-    batch (reused from the parent) are left out. Each batch gets a copy of its rows, not a
-    slice: a pickled slice carries its parent's whole buffers, so every batch sent to a
-    worker process would ship the run-wide table."""
+def _split_by_batch(table: pa.Table, doc_batch: pa.Table, n: int) -> Iterator[pa.Table]:
+    """Cut a run-wide per-document table into one table per batch, lazily; rows of
+    documents in no batch (reused from the parent) are left out. Each batch gets a copy of
+    its rows with dictionaries decoded, not a slice: a pickled slice (or dictionary) carries
+    its parent's whole buffers, so every batch sent to a worker process would ship the
+    run-wide table."""
     batch = _lookup(table["doc_id"], doc_batch, "batch").fill_null(n).to_numpy()
     order = np.argsort(batch, kind="stable")
     bounds = np.searchsorted(batch[order], np.arange(n + 1))
-    return [table.take(order[bounds[i]:bounds[i + 1]]) for i in range(n)]
+    del batch
+    plain = pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type)
+                       else f for f in table.schema])
+    for i in range(n):
+        yield table.take(order[bounds[i]:bounds[i + 1]]).cast(plain)
 
 
 def run(
@@ -168,6 +188,61 @@ def run(
     return result
 
 
+_RECORD_SCHEMA = pa.schema([("source_path", pa.string()), ("sha256", pa.string()),
+                            ("size", pa.int64()), ("doc_id", pa.string())])
+
+
+class _Articles:
+    """Every input that became an article (source_path, sha256, size, doc_id), as one
+    Arrow table per batch, and each doc_id's row for the exact-duplicate check: about 150
+    bytes a document, where tuples of Python strings and a dict of them took 450 (450 MB
+    at a million documents, held for the whole run)."""
+
+    def __init__(self) -> None:
+        self._tables: list[pa.Table] = []
+        self._pending: list[tuple[str, str, int, str]] = []
+        self._rows = 0  # in _tables
+        self._row_of: dict[int, int] = {}  # int(doc_id, 16) (all 96 bits: exact) -> row
+
+    def add(self, path: str, sha: str, size: int, doc_id: str) -> str | None:
+        """Record an input; None, or the first path of an input with the same doc_id."""
+        key = int(doc_id, 16)
+        row = self._row_of.get(key)
+        if row is not None:
+            return self._path(row)
+        self._row_of[key] = self._rows + len(self._pending)
+        self._pending.append((path, sha, size, doc_id))
+        return None
+
+    def end_batch(self) -> None:
+        if self._pending:
+            columns = list(zip(*self._pending, strict=True))
+            self._tables.append(pa.Table.from_arrays(
+                [pa.array(c, f.type) for c, f in zip(columns, _RECORD_SCHEMA, strict=True)],
+                schema=_RECORD_SCHEMA))
+            self._rows += len(self._pending)
+            self._pending = []
+
+    def __contains__(self, doc_id: str) -> bool:
+        return int(doc_id, 16) in self._row_of
+
+    def path_of(self, doc_id: str) -> str:
+        return self._path(self._row_of[int(doc_id, 16)])
+
+    def _path(self, row: int) -> str:
+        if row >= self._rows:
+            return self._pending[row - self._rows][0]
+        for table in self._tables:
+            if row < table.num_rows:
+                return table["source_path"][row].as_py()
+            row -= table.num_rows
+        raise IndexError(row)
+
+    def table(self) -> pa.Table:
+        self.end_batch()
+        return pa.concat_tables(self._tables) if self._tables else _RECORD_SCHEMA.empty_table()
+
+
 @dataclass
 class _Read:
     """What pass 1 learnt about the inputs."""
@@ -175,11 +250,9 @@ class _Read:
     stats: blocks.LineStats
     rejects: list[Reject] = field(default_factory=list)
     inputs: int = 0
-    seen: dict[str, str] = field(default_factory=dict)  # doc_id -> first source_path
+    articles: _Articles = field(default_factory=_Articles)
     duplicates: list[set[str]] = field(default_factory=list)  # per batch
     known: list[set[str]] = field(default_factory=list)  # per batch: published by the parent
-    # source_path, sha256, size, doc_id of every input that became an article
-    records: list[tuple[str, str, int, str]] = field(default_factory=list)
 
 
 def _read_inputs(inputs: list[Path], staging: Staging, config: RunConfig, executor: Executor,
@@ -206,15 +279,13 @@ def _read_inputs(inputs: list[Path], staging: Staging, config: RunConfig, execut
         r.duplicates.append(set())
         r.known.append(set())
         for doc_id, path, sha, size in res.inputs:
-            if doc_id in r.seen:
+            first = r.articles.add(path, sha, size, doc_id)
+            if first is not None:
                 r.duplicates[-1].add(path)
-                r.rejects.append(Reject(path, "exact_duplicate",
-                                        f"same bytes as {r.seen[doc_id]}"))
-                continue
-            r.seen[doc_id] = path
-            r.records.append((path, sha, size, doc_id))
-            if parent and doc_id in parent.doc_ids:
+                r.rejects.append(Reject(path, "exact_duplicate", f"same bytes as {first}"))
+            elif parent and doc_id in parent.doc_ids:
                 r.known[-1].add(path)
+        r.articles.end_batch()
         tick("read", len(res.inputs))
     r.inputs = counter["inputs"]
     return r
@@ -230,40 +301,44 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
     r = _read_inputs(inputs, staging, config, executor, tick, parent, skip_known=bool(parent))
     # Reuse the parent's rows only when every document it published is still an input
     # (additions only); otherwise everything is recomputed.
-    incremental = parent is not None and parent.doc_ids <= r.seen.keys()
+    incremental = parent is not None and all(d in r.articles for d in parent.doc_ids)
     if parent and not incremental:  # pass 1 skipped work that is now needed
         r = _read_inputs(inputs, staging, config, executor, tick, parent, skip_known=False)
-    counts["inputs"], rejects, input_records = r.inputs, r.rejects, r.records
+    counts["inputs"], rejects, articles = r.inputs, r.rejects, r.articles
     n_batches = len(r.duplicates)
     keys, key_counts = r.stats.arrays()
     np.savez(staging.state / "line_stats.npz", keys=keys, counts=key_counts,
              n_docs=r.stats.n_docs)
-    stats = r.stats
-    stats.prune(min_docs=2)
+    r.stats.prune(min_docs=2)
+    stats = save_stats(staging.work, r.stats)
     laps.lap("read_repair_segment")
-    reused_paths = {doc_id: r.seen[doc_id] for doc_id in parent.doc_ids} if incremental else {}
+    reused_paths = ({doc_id: articles.path_of(doc_id) for doc_id in parent.doc_ids}
+                    if incremental else {})
     drops = [frozenset(d | k) if incremental else frozenset(d)
              for d, k in zip(r.duplicates, r.known, strict=True)]
     del r
+    release_free_memory()
 
     # pass 2: label, metadata, language, signatures (new documents only when incremental)
-    signatures, passages, metas, doc_batch = [], [], [], []
+    doc_batch = []
     for r in _in_order(executor, analyse_batch,
                        ((staging.work, i, stats, drops[i], config.syndication)
                         for i in range(n_batches)), window):
-        signatures.append(r.signatures)
-        passages.append(r.passages)
-        metas.append(r.meta)
-        doc_batch.append(pa.table({"doc_id": r.meta["doc_id"],
-                                   "batch": pa.array([r.index] * r.meta.num_rows, pa.int32())}))
-        tick("analyse", r.meta.num_rows)
+        doc_batch.append(pa.table({"doc_id": r.doc_ids,
+                                   "batch": pa.array([r.index] * len(r.doc_ids), pa.int32())}))
+        tick("analyse", len(r.doc_ids))
     laps.lap("label_metadata_language_signatures")
 
     # global: clusters, passage statistics, metadata propagation (compact tables only), one
-    # run-wide table at a time: a million documents' signatures alone are 0.6 GB
+    # run-wide table at a time, read from pass 2's files: a million documents' signatures
+    # alone are 0.6 GB
     params = config.syndication
-    new_sigs = _concat(signatures, syndication.signature_table([], params)).combine_chunks()
-    del signatures  # one contiguous copy, so clustering reads the signatures without another
+
+    def spilled(kind: str) -> list[Path]:
+        return [pass2_path(staging.work, kind, i) for i in range(n_batches)]
+
+    new_sigs = _read_signatures(spilled("signatures"), sum(len(t) for t in doc_batch),
+                                syndication.signature_table([], params))
     if incremental:
         new_assign = syndication.cluster_incremental(parent.signatures(), parent.assignments(),
                                                      new_sigs, params)
@@ -273,20 +348,22 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
         all_sigs, assign = new_sigs, syndication.cluster(new_sigs, params)
     pq.write_table(all_sigs, staging.state / "signatures.parquet", compression="zstd")
     del all_sigs, new_sigs
-    new_passages = _concat(passages, syndication.passage_table([], params))
-    del passages
+    release_free_memory()
+    new_passages = _concat([read_arrow(p) for p in spilled("passages")],
+                           syndication.passage_table([], params))
     if incremental:
         new_passages = pa.concat_tables([parent.passages(), new_passages])
     pass_stats = syndication.passage_stats(new_passages, assign)
     del new_passages
-    new_meta = _concat(metas, metadata.meta_table([]))
-    del metas
+    release_free_memory()
+    new_meta = _concat([read_arrow(p) for p in spilled("meta")], metadata.meta_table([]))
     old_meta = parent.meta().cast(new_meta.schema) if incremental else new_meta.slice(0, 0)
     processed = new_meta.num_rows
     new_meta = new_meta.set_column(new_meta.schema.get_field_index("cluster_id"), "cluster_id",
                                    _lookup(new_meta["doc_id"], assign, "cluster_id"))
     meta = metadata.propagate(pa.concat_tables([old_meta, new_meta]))
     del old_meta, new_meta
+    release_free_memory()
     doc_batch_table = _concat(doc_batch, pa.table({"doc_id": pa.array([], pa.string()),
                                                     "batch": pa.array([], pa.int32())}))
     per_batch = zip(*(_split_by_batch(t, doc_batch_table, n_batches)
@@ -303,9 +380,9 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
         facts.append(arts.select(["doc_id", "source_path", "outlet", "published_date"]))
         counts["articles"] += arts.num_rows
         counts["blocks"] += blks.num_rows
-        for role, n in Counter(blks["role"].to_pylist()).items():
+        for role, n in _value_counts(blks["role"]).items():
             counts[f"role:{role}"] += n
-        rules.update(r for r in blks["reason"].to_pylist() if r)
+        rules.update(_value_counts(blks["reason"]))
         tick("write", arts.num_rows)
 
     if incremental:  # first, so "first document seen" stays the earliest published one
@@ -316,6 +393,8 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
                                 window):
         write(arts, blks)
     staging.write("rejects", rejects_table(rejects))
+    input_records = articles.table()
+    del articles
     staging.write("inputs", inputs_table(input_records, rejects))
     clusters = _clusters(assign, facts)
     staging.write("clusters", clusters)
@@ -325,7 +404,7 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
     manifest["inputs"] = {
         "roots": [str(p) for p in inputs],
         "count": counts["inputs"],
-        "digest": input_digest(sorted((path, sha) for path, sha, _, _ in input_records)),
+        "digest": input_digest(_path_sha_pairs(input_records)),
         "file": "inputs.parquet",
     }
     manifest["incremental"] = {
@@ -356,14 +435,51 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
                             strict=True)) if now is not None else {}
         manifest["changes"] = diff_keys(article_keys(staging.root / previous), new_keys)
     manifest["seconds"] = dict(laps)  # publishing itself comes after the manifest is sealed
+    manifest["peak_rss_mb"] = dict(laps.peak_mb)  # of the process running the flow
     version = staging.publish(manifest, dataset_card(manifest))
     laps.lap("publish")
     return RunResult(version=version, output=staging.root, counts=manifest["counts"],
                      seconds=dict(laps))
 
 
+def _value_counts(column: pa.ChunkedArray) -> dict[str, int]:
+    """How often each non-empty value occurs, counted in Arrow (less than half the time of
+    a Python Counter over every block: 20 s of the orchestrator's time at a million
+    documents)."""
+    counted = pc.value_counts(column.drop_null()).to_pylist()
+    return {c["values"]: c["counts"] for c in counted if c["values"]}
+
+
+def _path_sha_pairs(records: pa.Table) -> Iterator[tuple[str, str]]:
+    """(source_path, sha256) of every article input, sorted, a chunk at a time."""
+    ordered = records.select(["source_path", "sha256"]).sort_by(
+        [("source_path", "ascending"), ("sha256", "ascending")])
+    for batch in ordered.to_batches(max_chunksize=65_536):
+        yield from zip(*batch.to_pydict().values(), strict=True)
+
+
 def _concat(tables: list[pa.Table], empty: pa.Table) -> pa.Table:
     return pa.concat_tables(tables) if tables else empty
+
+
+def _read_signatures(paths: list[Path], n_docs: int, empty: pa.Table) -> pa.Table:
+    """The batches' signature tables as one table whose signature column is one contiguous
+    matrix, filled file by file: clustering reads it without a copy, and the run never
+    holds the signatures twice (concatenating and then combining did)."""
+    width = empty.schema.field("signature").type.list_size
+    matrix = np.empty((n_docs, width), dtype=np.uint32)
+    rest, at = [empty.drop_columns(["signature"])], 0
+    for path in paths:
+        table = read_arrow(path)
+        n = table.num_rows
+        values = table.column("signature").combine_chunks().flatten()
+        matrix[at:at + n] = values.to_numpy().reshape(n, width)
+        rest.append(table.drop_columns(["signature"]))
+        at += n
+    signature = pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel()), width)
+    table = pa.concat_tables(rest).combine_chunks()
+    return table.add_column(empty.schema.get_field_index("signature"),
+                            empty.schema.field("signature"), [signature])
 
 
 def _clusters(assign: pa.Table, facts: list[pa.Table]) -> pa.Table:

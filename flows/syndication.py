@@ -346,9 +346,12 @@ def signature_table(docs: list[Document], params: SyndicationParams = DEFAULT_PA
 
 
 def _signature_matrix(signatures: pa.Table) -> np.ndarray:
-    col = signatures.column("signature").combine_chunks()
-    width = col.type.list_size
-    return col.values.to_numpy(zero_copy_only=False).reshape(len(col), width)
+    """The signatures as an (n, num_perm) matrix: a view when the column is one chunk
+    (Arrow's combine_chunks copies even then: two copies of 0.5 GB at a million documents)."""
+    col = signatures.column("signature")
+    arr = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+    width = arr.type.list_size
+    return arr.flatten().to_numpy(zero_copy_only=False).reshape(len(arr), width)
 
 
 def candidate_pairs(signatures: pa.Table, params: SyndicationParams = DEFAULT_PARAMS) -> np.ndarray:
@@ -593,14 +596,18 @@ def passage_stats(passages: pa.Table, assignments: pa.Table) -> pa.Table:
     with a fingerprint names `passage_first_doc`. Docs missing from `assignments` count
     as their own cluster. Integer codes and one sort (about 64 bytes a passage at the
     peak): Arrow joins over string keys needed ten times that, GBs at a million documents.
+    Both doc_id columns are dictionary-encoded (a document's id is stored once, not once
+    per paragraph and again per paragraph that cites it).
     """
     n = passages.num_rows
-    doc_ids = pa.chunked_array(passages.column("doc_id").chunks, pa.string()).combine_chunks()
-    found = pc.index_in(doc_ids, value_set=assignments.column("doc_id"))
+    doc_ids = pc.dictionary_encode(
+        pa.chunked_array(passages.column("doc_id").chunks, pa.string()).combine_chunks())
+    found = pc.index_in(doc_ids.dictionary, value_set=assignments.column("doc_id"))
     found = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     clusters = pc.dictionary_encode(assignments.column("cluster_id").combine_chunks())
     cluster_code = np.r_[clusters.indices.to_numpy(zero_copy_only=False), 0].astype(np.int64)
-    own = pc.dictionary_encode(doc_ids).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    own = doc_ids.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    found = found[own]  # per passage: its document's row in `assignments`
     code = np.where(found >= 0, cluster_code[found], len(clusters.dictionary) + own)
     fingerprint = passages.column("fingerprint").to_numpy()
     order = np.lexsort((code, fingerprint))  # by fingerprint, then cluster
@@ -612,13 +619,14 @@ def passage_stats(passages: pa.Table, assignments: pa.Table) -> pa.Table:
     first_row = np.minimum.reduceat(order, np.flatnonzero(new_fp)) if n else order
     row_group = np.empty(n, dtype=np.int64)
     row_group[order] = group
+    first_doc = own[first_row[row_group]].astype(np.int32)
     return pa.table(
         {
             "doc_id": doc_ids,
             "position": passages.column("position"),
             "fingerprint": passages.column("fingerprint"),
             "passage_other_stories": pa.array(distinct[row_group] - 1, pa.int32()),
-            "passage_first_doc": doc_ids.take(pa.array(first_row[row_group])),
+            "passage_first_doc": pa.DictionaryArray.from_arrays(first_doc, doc_ids.dictionary),
         }
     )
 

@@ -93,17 +93,21 @@ def rejects_table(rejects: Sequence[Reject]) -> pa.Table:
     )
 
 
-def inputs_table(records: Sequence[tuple[str, str, int, str]], rejects: Sequence[Reject]
-                 ) -> pa.Table:
-    """Every input: the articles' (source_path, sha256, size, doc_id), then the rejects."""
+def inputs_table(articles: pa.Table, rejects: Sequence[Reject]) -> pa.Table:
+    """Every input: the articles (a table of source_path, sha256, size, doc_id), then the
+    rejects."""
+    schema = arrow_schema("inputs")
     n = len(rejects)
-    return pa.Table.from_pydict(
-        {
-            "source_path": [r[0] for r in records] + [r.source_path for r in rejects],
-            "outcome": ["article"] * len(records) + ["reject"] * n,
-            "doc_id": [r[3] for r in records] + [None] * n,
-            "size": [r[2] for r in records] + [None] * n,
-            "sha256": [r[1] for r in records] + [None] * n,
-        },
-        schema=arrow_schema("inputs"),
+    arts = pa.table({
+        "source_path": articles["source_path"],
+        "outcome": pa.array(["article"] * articles.num_rows, pa.string()),
+        "doc_id": articles["doc_id"],
+        "size": articles["size"],
+        "sha256": articles["sha256"],
+    }).cast(schema)
+    rej = pa.Table.from_pydict(
+        {"source_path": [r.source_path for r in rejects], "outcome": ["reject"] * n,
+         "doc_id": [None] * n, "size": [None] * n, "sha256": [None] * n},
+        schema=schema,
     )
+    return pa.concat_tables([arts, rej])

@@ -80,6 +80,8 @@ def test_manifest_accounts_for_every_file(seeds_run):
     for name, f in m["files"].items():
         assert (version / name).stat().st_size == f["bytes"]
     assert m["files"]["articles.parquet"]["rows"] == 5
+    assert m["seconds"].keys() == m["peak_rss_mb"].keys() and len(m["seconds"]) == 4
+    assert all(mb > 0 for mb in m["peak_rss_mb"].values())
 
 
 def test_same_bytes_same_doc_id_across_runs(seeds_run, tmp_path):
@@ -136,6 +138,10 @@ def test_mixed_folder_every_file_accounted(tmp_path):
     assert set(inputs) == set(expected)
     for rel, reason in expected.items():
         assert inputs[rel]["outcome"] == ("article" if reason is None else "reject")
+    # the copy is read batches after the original: the detail still names the first file
+    details = {r["source_path"]: r["detail"]
+               for r in pq.read_table(version / "rejects.parquet").to_pylist()}
+    assert details["z_copy.txt"] == "same bytes as good.txt"
     good = inputs["good.txt"]
     raw = (tmp_path / "in" / "good.txt").read_bytes()
     assert good["size"] == len(raw)
