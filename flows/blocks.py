@@ -85,8 +85,9 @@ class RuleSet:
     prefix: tuple[tuple[str, re.Pattern[str]], ...]
     roles: dict[str, str]  # rule name -> role
     contains_words: frozenset[str]  # every contains-rule key word and trigger
-    contains_marks: re.Pattern[str] | None  # any rule's non-word trigger, as one regex
-    contains_guarded: bool  # every contains rule has key words or triggers
+    word_rules: dict[str, frozenset[int]]  # key word or trigger -> contains rules it can wake
+    mark_rules: tuple[tuple[str, int], ...]  # non-word trigger ("©", "|") -> its rule
+    always: frozenset[int]  # contains rules with patterns and no trigger: always tried
     costs: dict[str, float]  # rule name -> how much the line breaks the article run
     ends: frozenset[str]  # rules whose lines end an article (comments, related lists)
 
@@ -105,12 +106,18 @@ class RuleSet:
                     return m.lastgroup
         if folded is None:
             folded, words = line_words(stripped)
-        if (words is not None and self.contains_guarded
-                and self.contains_words.isdisjoint(words)
-                and (self.contains_marks is None
-                     or not self.contains_marks.search(stripped))):
-            return None  # no rule's key word or mark: the common case for prose
-        for rule in self.contains:
+        if words is None:  # no word split (CJK): every rule is a candidate
+            candidates: Iterable[int] = range(len(self.contains))
+        else:  # only the rules one of whose key words or marks the line holds
+            woken = set(self.always)
+            for word in self.contains_words.intersection(words):
+                woken |= self.word_rules[word]
+            woken.update(i for mark, i in self.mark_rules if mark in stripped)
+            if not woken:
+                return None  # the common case for prose
+            candidates = sorted(woken)  # rule order decides between several matches
+        for i in candidates:
+            rule = self.contains[i]
             if n_words <= rule.max_words and rule.search(stripped, folded, words):
                 return rule.name
         return None
@@ -187,14 +194,6 @@ def _alternatives(rule: dict) -> str:
     return f"(?{flags}:" + "|".join(alts) + ")" if flags else "(?:" + "|".join(alts) + ")"
 
 
-def _literal_regex(literals: set[str]) -> re.Pattern[str] | None:
-    """One regex finding any of the literal strings (one C-level scan instead of one
-    substring test per literal); None when there are none."""
-    if not literals:
-        return None
-    return re.compile("|".join(re.escape(x) for x in sorted(literals, key=len, reverse=True)))
-
-
 def load_rules(paths: Iterable[Path]) -> RuleSet:
     """Compile rule files into one regex per kind (one C-level pass per line, not per rule)."""
     line_alts: list[str] = []
@@ -227,12 +226,16 @@ def load_rules(paths: Iterable[Path]) -> RuleSet:
                     prefix.append((name, re.compile(alts)))
                 else:
                     raise ValueError(f"rule {name!r}: unknown match kind {kind!r}")
+    word_rules: dict[str, set[int]] = {}
+    for i, r in enumerate(contains):
+        for word in r.phrase_words | r.pattern_triggers:
+            word_rules.setdefault(word, set()).add(i)
     return RuleSet(
-        contains_words=frozenset().union(
-            *(r.phrase_words | r.pattern_triggers for r in contains)),
-        contains_marks=_literal_regex({m for r in contains for m in r.pattern_marks}),
-        contains_guarded=all(
-            r.patterns is None or r.pattern_triggers or r.pattern_marks for r in contains),
+        contains_words=frozenset(word_rules),
+        word_rules={w: frozenset(ids) for w, ids in word_rules.items()},
+        mark_rules=tuple((m, i) for i, r in enumerate(contains) for m in r.pattern_marks),
+        always=frozenset(i for i, r in enumerate(contains) if r.patterns is not None
+                         and not r.pattern_triggers and not r.pattern_marks),
         line=re.compile("|".join(line_alts)) if line_alts else None,
         tokens=re.compile("|".join(token_alts)) if token_alts else None,
         contains=tuple(contains),
@@ -446,7 +449,7 @@ _SCRIPTS = (
     ("cyrillic", re.compile(r"[\u0400-\u04ff]")),
     ("arabic", re.compile(r"[\u0600-\u06ff]")),
     ("greek", re.compile(r"[\u0370-\u03ff]")),
-    ("latin", re.compile(r"[A-Za-z\u00c0-\u024f]")),
+    ("latin", _LATIN := re.compile(r"[A-Za-z\u00c0-\u024f]")),
 )
 
 
@@ -461,6 +464,8 @@ def _script(text: str) -> str | None:
     """The script most letters of `text` are written in (None if it has no letters)."""
     if text.isascii():
         return "latin" if _HAS_LETTER.search(text) else None
+    if len(_LATIN.findall(text)) * 2 > len(text):  # no other script can outnumber it
+        return "latin"
     best, best_n = None, 0
     for name, rx in _SCRIPTS:
         n = len(rx.findall(text))
