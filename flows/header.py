@@ -276,13 +276,18 @@ _ROLE_WORDS = (
 _NON_PERSON = frozenset(_ROLE_WORDS.split())
 
 
+# a user name run together from words ("TurboTaxLisa"): two humps inside one word, where
+# a name has at most one ("McNamara", "DeSiato")
+_HANDLE = re.compile(r"[a-z][A-Z].*[a-z][A-Z]")
+
+
 def looks_like_person(name: str) -> bool:
     """A capitalised 1-5 word name that is not a role word ("Staff", "Senior Editor")."""
     n = name.strip()
     if not n or len(n) > 60 or not _PERSON.match(n):
         return False
     words = [w.lower().strip(".") for w in n.split()]
-    if any(w in _NON_PERSON for w in words):
+    if any(w in _NON_PERSON for w in words) or any(_HANDLE.search(w) for w in n.split()):
         return False
     if canonical_agency(n):
         return False
@@ -326,7 +331,11 @@ _LABEL_TAIL = re.compile(
 )
 _CREDENTIALS = re.compile(r"(?:,\s*(?:[A-Z][A-Za-z.]{0,5}[A-Z.]|Ph\.?D\.?|Jr\.?|Sr\.?))+$")
 _TRAILING_PAREN = re.compile(r"\s*\(([^()]{2,60})\)\s*$")
-_ROLE_TAIL = re.compile(r"\s*(?:[|,;–—•·]| - ).*$")
+# the bullets that separate the fields of a byline or meta line; "â‹…", "â€¢", "Â·": one
+# mis-decoded (its UTF-8 bytes read as cp1252) where the text was not repaired
+BULLETS = "|•·⋅∙‧●◦▪■"
+MISDECODED_SEP = r"\s[âÂ][^\w\s]{1,2}(?=\s)"
+_ROLE_TAIL = re.compile(rf"(?:\s*(?:[,;–—{BULLETS}]| - )|{MISDECODED_SEP}).*$")
 
 
 def split_names(text: str) -> list[str]:
@@ -564,8 +573,8 @@ _PUBLISHED = re.compile(r"(?i)\b(?:published|posted|originally|erschienen|publi�
 _UPDATED = re.compile(r"(?i)\b(?:updated?|modified|last\s+update|aktualisiert|mis\s+à\s+jour|"
                       r"actualizado|aggiornato|atualizado|bijgewerkt|обновлено)\b")
 _META_SPLIT = re.compile(
-    r"\s*(?:[|•·∙/,;:()\[\]]|\s[-–—]+\s|\b(?:by|von|par|por|di|door|published|posted|updated|"
-    r"modified|on|at|am|um|le|el|il)\b)\s*",
+    rf"\s*(?:[{BULLETS}/,;:()\[\]]|\s[-–—]+\s|{MISDECODED_SEP}|\b(?:by|von|par|por|di|door|"
+    r"published|posted|updated|modified|on|at|am|um|le|el|il)\b)\s*",
     re.I,
 )
 

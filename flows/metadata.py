@@ -191,7 +191,21 @@ def _clean_name(name: str) -> str | None:
         return None
     if not any(c.isalpha() for c in n):
         return None
+    first = n.split()[0]
+    if first.islower() and "." not in first:
+        return None  # "copyright over this": a sentence, not a name ("eBay", "example.com")
     return n
+
+
+def _rights_mark(line: str, m: re.Match[str]) -> bool:
+    """A copyright line, not a sentence about copyright: the bare word "copyright" counts
+    only at the start of the line or before a year or a © ("the Copyright Office's May
+    report" names no rights holder)."""
+    mark = m.group(0)
+    if mark[:1] in "©(":
+        return True
+    after = mark[9:].lstrip()[:1]
+    return after.isdigit() or after in "©(" or not line[: m.start()].strip(" -–—|·•*")
 
 
 _RIGHTS_HINTS = ("©", "opyright", "OPYRIGHT", "(c)", "(C)", "ights reserved", "IGHTS RESERVED")
@@ -212,7 +226,8 @@ def copyright_names(text: str) -> list[str]:
     for start in sorted(starts):
         end = text.find("\n", start)
         line = text[start : end if end >= 0 else len(text)]
-        names = [n for m in _COPYRIGHT.finditer(line) if (n := _clean_name(m.group("name")))]
+        names = [n for m in _COPYRIGHT.finditer(line)
+                 if _rights_mark(line, m) and (n := _clean_name(m.group("name")))]
         if not names:
             names = [n for m in _RIGHTS.finditer(line) if (n := _clean_name(m.group("name")))]
         out += names
@@ -234,9 +249,18 @@ def split_title_suffix(title: str) -> tuple[str, str | None, str]:
 # Headline choice: the labeller's title is one guess; the header's own evidence decides
 # ------------------------------------------------------------------------------------------
 
-_TW = {"dist": 0.1, "prior": 0.5, "meta": 2.0, "dup": 1.0, "call": -1.5}
+_TW = {"dist": 0.1, "prior": 0.5, "meta": 2.0, "dup": 1.0, "call": -1.5, "tags": -3.0,
+       "crumb": 2.0, "suffix": 2.5, "dek": 1.2, "below": -2.0}
 _READER_WORDS = frozenset({"your", "you", "us", "our"})
+# the verbs of short buttons and menu links ("View Full Profile", "Shop Mesh WiFi")
+_ACTION_WORDS = frozenset({
+    "view", "shop", "see", "get", "buy", "click", "read", "learn", "download", "subscribe",
+    "sign", "join", "book", "explore", "discover", "watch", "listen", "follow", "share",
+    "contact", "request", "apply", "find", "add", "browse", "visit", "compare", "order",
+    "call", "search", "register", "donate", "login", "log"})
 TITLE_REACH = 30  # lines above the first prose paragraph searched for the headline
+TITLE_BELOW = 4  # lines under it where a headline needs its own evidence (a promo lead)
+TITLE_WEAK = 5.0  # a best headline above scoring less lets those lines under it compete
 TITLE_BODY_CHARS = 3000  # the headline's words recur early in the article
 _WORDS4 = re.compile(r"\w{4,}")
 _LIST_ITEM = re.compile(r"\d{1,3}[.)]\s")
@@ -306,17 +330,39 @@ def _headline_shape(text: str) -> float:
     if s.isupper():
         score -= 1.0
     words = [w for w in s.split() if w[:1].isalpha()]
-    if words and sum(w[0].isupper() for w in words) / len(words) >= 0.6:
+    if _title_case(words):
         score += 1.0
     if len(words) >= 2 and words[1].lower() in _READER_WORDS and not words[0].endswith("ing"):
         score += _TW["call"]  # "Start Your Free Trial", "Add us on Google": a call to act
+    elif n <= 4 and words and words[0].lower() in _ACTION_WORDS:
+        score += _TW["call"]  # "View Full Profile": a button
+    if _tag_list(s, 3):
+        score += _TW["tags"]
     return score
 
 
+def _title_case(words: list[str]) -> bool:
+    """Most words capitalised, as in an English headline."""
+    return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= 0.6
+
+
+def _tag_list(s: str, commas: int) -> bool:
+    """"Published in Design, Layout & Grids, Typography": a row of tags or names (`commas`
+    or more commas between short capitalised items), not a headline."""
+    if s.count(", ") < commas or ":" in s:
+        return False
+    parts = s.split(", ")
+    return all(p and len(p.split()) <= 4 and (p[0].isupper() or p[0].isdigit()) for p in parts)
+
+
+_Cand = tuple[float, tuple[str, ...], bool]  # (headline shape, content words, own suffix)
+
+
 @lru_cache(maxsize=1 << 15)
-def _line_kind(text: str) -> tuple[str, bool, tuple[float, tuple[str, ...]] | None]:
-    """(stripped line, is a meta line, (headline shape, content words) of a headline-shaped
-    line else None); cached by line (template lines repeat across a site's pages)."""
+def _line_kind(text: str) -> tuple[str, bool, _Cand | None]:
+    """(stripped line, is a meta line, (headline shape, content words, printed with a site
+    suffix) of a headline-shaped line else None); cached by line (template lines repeat
+    across a site's pages)."""
     s = text.strip()
     if not s:
         return s, False, None
@@ -324,7 +370,16 @@ def _line_kind(text: str) -> tuple[str, bool, tuple[float, tuple[str, ...]] | No
         return s, True, None
     if not _title_candidate(s):
         return s, False, None
-    return s, False, (_headline_shape(s), _content_words(s))
+    return s, False, (_headline_shape(s), _content_words(s), _own_suffix(s))
+
+
+def _own_suffix(s: str) -> bool:
+    """"Headline | Site": the page title itself, printed with the site's name after it."""
+    if " | " not in s:
+        return False
+    head, tail, sep = split_title_suffix(s)
+    return (bool(tail) and sep == " | " and "|" not in head and _site_like(tail, head)
+            and not _persons(_name_line(head), whole_line=True))  # "A and B | Columnists"
 
 
 def _reprinted(text: str, page: str) -> bool:
@@ -336,70 +391,229 @@ def _reprinted(text: str, page: str) -> bool:
         end = at + len(s)
         if page.startswith(_SUFFIX_SEPS, end) or page.startswith((" |", " -"), end):
             return True
+        if at and page[at - 1] in _OPEN_QUOTES and page[end : end + 1] in _CLOSE_QUOTES:
+            return True  # quoted: "2 responses to “Headline”"
         at = page.find(s, end)
     return False
+
+
+_OPEN_QUOTES = "“\"«„‘'"
+_CLOSE_QUOTES = "”\"»“’'"
+
+
+_Window = list[tuple[int, str, _Cand | None]]
 
 
 def _choose_title(blocks: list[Block], page: str) -> int:
     """Index of the headline block: the header line above the article's first paragraph
     that is headline-shaped, about the article (shares its words), next to the byline or
-    date, and reprinted as "Headline | Site"; -1 when none is."""
+    date, and reprinted as "Headline | Site"; -1 when none is. Not an entry of a table of
+    contents (its lines recur in the article below), and the headline over its standfirst
+    when both qualify."""
     start = _first_prose(blocks)
     if start < 0:
         return next((i for i, b in enumerate(blocks) if b.role == "title"), -1)
     lo = max(0, start - TITLE_REACH)
-    window: list[tuple[int, str, tuple[float, tuple[str, ...]] | None]] = []
+    window: _Window = []
     meta: set[int] = set()
-    for i in range(lo, start):
+    _add_lines(blocks, range(lo, start), window, meta)
+    scorer = _HeadlineScorer(blocks, page, window, meta, start, len(window))
+    best_k, best_score = scorer.best(frozenset())
+    if best_score < TITLE_WEAK and _evidence_below(blocks, start, window):
+        # no convincing headline above: one under a promo paragraph may have evidence
+        _add_lines(blocks, range(start + 1, min(len(blocks), start + 1 + TITLE_BELOW)),
+                   window, meta, below=True)
+        below_k, below_score = scorer.best(frozenset(), scorer.n_above)
+        if below_score > best_score:
+            best_k, best_score = below_k, below_score
+    if best_k < 0:
+        return -1
+    toc = _toc_run(blocks, window, best_k, start, page)
+    if toc:
+        best_k, best_score = scorer.best(toc)
+        if best_k < 0:
+            return -1
+    above = best_k - 1
+    if above >= 0 and above not in toc and window[above][2] is not None:
+        # a headline over its standfirst: both share the story's words, the upper is shorter
+        n_up, n_best = len(window[above][1].split()), len(window[best_k][1].split())
+        upper = window[above][1]
+        if (3 <= n_up < n_best and scorer.overlap(above) > 0 and not _tag_list(upper, 2)
+                and "|" not in upper
+                and _title_case([w for w in upper.split() if w[:1].isalpha()])
+                and scorer.score(above) >= best_score - _TW["dek"]):
+            best_k = above
+    # "Home Blog Fitness <headline>": a crumb trail run into the headline, which the header
+    # also prints alone
+    chosen = window[best_k][1]
+    for i, s, cand in window:
+        if cand and len(s) < len(chosen) and chosen.endswith(" " + s) and len(s.split()) >= 4:
+            return i
+    return window[best_k][0]
+
+
+_META_ROLES = frozenset({"date", "byline"})
+
+
+def _evidence_below(blocks: list[Block], start: int, window: _Window) -> bool:
+    """Whether a line just under the first paragraph may be the headline: one with a site
+    suffix, next to a date or byline, or at the end of a crumb trail above (a cheap look
+    at the lines before they are parsed)."""
+    tops = [s for _, s, _ in window[-3:]]
+    for i in range(start + 1, min(len(blocks), start + 1 + TITLE_BELOW)):
+        b = blocks[i]
+        if b.role == "body":
+            return False
+        s = b.text.strip()
+        if s and (" | " in s or blocks[i - 1].role in _META_ROLES
+                  or (i + 1 < len(blocks) and blocks[i + 1].role in _META_ROLES)
+                  or any(up.endswith(" " + s) for up in tops)):
+            return True
+    return False
+
+
+def _add_lines(blocks: list[Block], lines: range, window: _Window, meta: set[int],
+               below: bool = False) -> None:
+    """Append the non-empty lines to the headline window (`below` the first paragraph: up
+    to the next body paragraph), marking the meta lines next to which a headline sits."""
+    for i in lines:
         s, is_meta, cand = _line_kind(blocks[i].text)
         if not s:
             continue
+        if below and blocks[i].role == "body":
+            break
         if is_meta or blocks[i].role in _NOT_TITLE_ROLES:
             meta.add(len(window))  # never the headline; the headline sits next to one
             cand = None
         window.append((i, s, cand))
-    # scored from the body upwards (where the headline usually is), so that a line that
-    # cannot beat the best so far, whatever its overlap (up to 4.0) and reprint (2.5), is
-    # skipped; on a tie the upper line wins
+
+
+@dataclass(slots=True)
+class _HeadlineScorer:
+    """Scores the headline candidates of a header window (see `_choose_title`)."""
+
+    blocks: list[Block]
+    page: str
+    window: _Window
+    meta: set[int]
+    start: int
+    n_above: int  # the window's entries above the first paragraph; those after it follow
     lead: str | None = None
-    best, best_score, best_k = -1, 0.0, 0
-    n = len(window)
-    dist, prior, near_meta, dup = _TW["dist"], _TW["prior"], _TW["meta"], _TW["dup"]
-    for k in range(n - 1, -1, -1):
-        i, s, cand = window[k]
-        if cand is None:
-            continue
-        shape, words = cand
-        is_title = blocks[i].role == "title"
+
+    def _base(self, k: int, floor: float = -1e9) -> float | None:
+        """The score without the evidence from the story's words; None for a line under
+        the first paragraph that is not headline-shaped or has no date, byline or crumb
+        trail next to it, or for one that cannot reach `floor` whatever that evidence."""
+        i, s, cand = self.window[k]
+        assert cand is not None
+        meta = self.meta
         by_meta = k - 1 in meta or k + 1 in meta or k + 2 in meta or k + 3 in meta
-        twice = k and window[k - 1][1] == s
-        if (shape - dist * (n - k) + (prior if is_title else 0.0)
-                + (near_meta if by_meta else 0.0) + (dup if twice else 0.0)
-                + (6.5 if words else 0.0) < best_score - 1e-9):
-            continue
-        overlap = 0.0
-        if words:
-            if lead is None:
-                lead = _lead(blocks, start)
-            hits = len([w for w in words if w in lead and _has_word(lead, w)])
-            overlap = hits / len(words) * min(1.0, len(words) / 3)
-        # a menu line shares no words with the story: no need to look for its reprints
-        score = (shape + 4.0 * overlap + 2.5 * (overlap > 0 and _reprinted(s, page))
-                 - dist * (n - k) + (prior if is_title else 0.0))
-        if by_meta:
-            score += near_meta
-        if twice:
-            score += dup
-        if score > 0.0 and score >= best_score:
-            best, best_score, best_k = i, score, k
-    if best >= 0:
-        # "Home Blog Fitness <headline>": a crumb trail run into the headline, which the
-        # header also prints alone
-        chosen = window[best_k][1]
-        for i, s, cand in window:
-            if cand and len(s) < len(chosen) and chosen.endswith(" " + s) and len(s.split()) >= 4:
-                return i
-    return best
+        below = k >= self.n_above
+        if below and cand[0] <= 0:
+            return None
+        base = (cand[0] - _TW["dist"] * abs(self.n_above - k)
+                + (_TW["prior"] if self.blocks[i].role == "title" else 0.0)
+                + (_TW["meta"] if by_meta else 0.0) + (_TW["below"] if below else 0.0)
+                + (_TW["dup"] if k and self.window[k - 1][1] == s else 0.0))
+        if base + _TW["crumb"] + (4.0 + _TW["suffix"] if cand[1] else 0.0) < floor:
+            return None  # not worth the crumb search
+        crumb = self._crumb_end(k)
+        if below and not (by_meta or crumb or cand[2]):
+            return None
+        return base + (_TW["crumb"] if crumb else 0.0)
+
+    def _crumb_end(self, k: int) -> bool:
+        """A line just above ends with this one ("Site / Reviews / Best EVs of 2026"): a
+        crumb trail that names the page."""
+        s = self.window[k][1]
+        for _, up, _ in self.window[max(0, k - 3) : k]:
+            if up.endswith(s) and len(up) > len(s) + 2 and up[-len(s) - 1] == " ":
+                return " " in s
+        return False
+
+    def score(self, k: int, base: float | None = None) -> float:
+        """The candidate's score: shape, position, neighbours, and its share of the story's
+        words (a menu line shares none, so its reprints are not looked for)."""
+        _, s, cand = self.window[k]
+        assert cand is not None
+        base = self._base(k) if base is None else base
+        if base is None:
+            return 0.0
+        overlap = self.overlap(k)
+        reprint = overlap > 0 and (cand[2] or _reprinted(s, self.page))
+        return base + 4.0 * overlap + (_TW["suffix"] if reprint else 0.0)
+
+    def overlap(self, k: int) -> float:
+        """The share of the line's words that the article's lead prints (fewer than three
+        words count less)."""
+        cand = self.window[k][2]
+        words = cand[1] if cand else ()
+        if not words:
+            return 0.0
+        if self.lead is None:
+            self.lead = _lead(self.blocks, self.start)
+        lead = self.lead
+        hits = len([w for w in words if w in lead and _has_word(lead, w)])
+        return hits / len(words) * min(1.0, len(words) / 3)
+
+    def best(self, skip: frozenset[int], first: int = 0) -> tuple[int, float]:
+        """(window index, score) of the best candidate from window index `first` on,
+        outside `skip`; (-1, 0) if none scores above zero. Scored from the body upwards
+        (where the headline usually is), so that a line that cannot beat the best so far,
+        whatever its overlap (up to 4.0) and reprint, is skipped; on a tie the upper line
+        wins."""
+        best_k, best_score = -1, 0.0
+        window, n_above = self.window, self.n_above
+        dist = _TW["dist"]
+        reach = _TW["crumb"] + 4.0 + _TW["suffix"] + _TW["meta"] + _TW["dup"] + _TW["prior"]
+        for k in range(len(window) - 1, first - 1, -1):
+            cand = window[k][2]
+            if cand is None or k in skip:
+                continue
+            if cand[0] - dist * abs(n_above - k) + reach < best_score - 1e-9:
+                continue  # cannot win, whatever its neighbours and words (cheap test)
+            base = self._base(k, best_score - 1e-9)
+            if base is None or base + (4.0 + _TW["suffix"] if cand[1] else 0.0) < best_score - 1e-9:
+                continue
+            score = self.score(k, base)
+            if score > 0.0 and score >= best_score:
+                best_k, best_score = k, score
+        return best_k, best_score
+
+
+def _toc_run(blocks: list[Block], window: _Window, k: int, start: int,
+             page: str) -> frozenset[int]:
+    """The table of contents around window entry k: it and two or more neighbours, each
+    printed again in the article below (as its section headings). Empty when k is not in
+    one."""
+    later: dict[str, int] | None = None
+
+    def at(j: int) -> int:
+        """Where the entry's line recurs below, -1 if it does not (a line the page prints
+        once does not recur: one C-level search spares indexing the article's lines)."""
+        nonlocal later
+        line = window[j][1]
+        if page.find(line, page.find(line) + 1) < 0:
+            return -1
+        if later is None:
+            later = {}
+            for i in range(len(blocks) - 1, start - 1, -1):
+                later[blocks[i].text.strip()] = i
+        return later.get(window[j][1], -1) if window[j][2] is not None else -1
+
+    def apart(a: int, b: int) -> bool:
+        """Both recur, as separate sections (a header block printed again is no TOC)."""
+        x, y = at(a), at(b)
+        return x >= 0 and y >= 0 and abs(x - y) > 1
+
+    if at(k) < 0:
+        return frozenset()
+    lo = hi = k
+    while lo > 0 and apart(lo - 1, lo):
+        lo -= 1
+    while hi + 1 < len(window) and apart(hi, hi + 1):
+        hi += 1
+    return frozenset(range(lo, hi + 1)) if hi - lo >= 2 else frozenset()
 
 
 def _lead(blocks: list[Block], start: int) -> str:
@@ -575,11 +789,33 @@ def _outlet(doc: Document, v: _View, dl: header.Dateline | None, suffix: str | N
     extra: Counter[str] = Counter({name: _registered_weight(name, n)
                                    for name, n in known.items()})
     for name, w in ((_suffix_elsewhere(doc.text, title), 3.0), (_site_suffix(doc.text), 2.0),
-                    (_rights_holder(rights, doc.text), 3.0)):
+                    (_rights_holder(rights, doc.text), 3.0), (_signed_masthead(v.blocks), 5.0)):
         if name:
             extra[name] += w
     return self_named_site(_furniture(v), extra, frozenset({title}) if title else frozenset(),
                            frozenset(known))
+
+
+_ACCOUNT = re.compile(r"(?i)(?:(?:subscribe|sign ?in|log ?in|sign ?up|register)\s*)+")
+_TAGLINE = re.compile(r"\s+[-|–—:]\s+")
+
+
+# "Jane Doe's blog", "Jane Doe's Tech Blog": a personal publication named by its owner
+_OWNED = re.compile(r"(?:[A-Z0-9][\w.&-]*\s){0,3}[A-Z0-9][\w.&-]*['’]s(?:\s[A-Z][\w-]*){0,2}"
+                    r"\s(?:[Bb]log|Substack|[Nn]ewsletter|[Jj]ournal|[Nn]otebook)")
+
+
+def _signed_masthead(blocks: list[Block]) -> str | None:
+    """The page's first line when it is the site's name for sure: its sign-in links come
+    right under it (the masthead of a newsletter or blog platform: "Site Name - tagline" /
+    "Subscribe Sign in"), or it names someone's blog ("Jane Doe's blog")."""
+    lines = [b.text.strip() for b in blocks[:4] if b.text.strip()][:2]
+    if lines and _OWNED.fullmatch(lines[0]):
+        return lines[0]
+    if len(lines) < 2 or not _ACCOUNT.fullmatch(lines[1]):
+        return None
+    m = _MASTHEAD.fullmatch(_TAGLINE.split(lines[0], maxsplit=1)[0])
+    return _trim_site(m.group("n")) if m else None
 
 
 def _registered_weight(name: str, n: int) -> float:
@@ -720,49 +956,170 @@ def _meta_candidate(b: Block) -> bool:
 
 
 def _authors(v: _View, dl: header.Dateline | None, title: str | None = None) -> list[str]:
-    out: list[str] = []
-    # bylines of the header (or just after the body); one inside the story is a mislabelled
-    # crosshead ("Planning Shots and Camera Angles"). The nearest one with names wins; a
-    # byline above the headline counts wherever the labeller put the header zone.
+    """The article's writers (see `_find_authors`), each as its author box prints it."""
+    names = _find_authors(v, dl, title)
+    if any(len(n.split()) >= 3 for n in names):
+        lines = {b.text.strip() for b in v.blocks}
+        names = list(dict.fromkeys(_printed_prefix(n, lines) for n in names))
+    return names
+
+
+def _printed_prefix(name: str, lines: set[str]) -> str:
+    """"Harsh Vaibhav Global Commons" (a byline run into its section) -> "Harsh Vaibhav",
+    when the page prints that alone on a line (the author box) and not the whole."""
+    words = name.split()
+    if name in lines:
+        return name
+    for k in range(len(words) - 1, 1, -1):
+        if " ".join(words[:k]) in lines:
+            return " ".join(words[:k])
+    return name
+
+
+def _find_authors(v: _View, dl: header.Dateline | None, title: str | None) -> list[str]:
+    """The article's writers: bylines and author lines of the header first (bylines, the
+    dateline's names, "By" labels, "Name • date" lines), then those at the article's end
+    (a byline after the story; related-post bylines come later in the footer), then bare
+    name lines by the date, author boxes and author notes, and last the owner a personal
+    site's masthead names. A header byline that credits no person ("By Our Editors") means
+    no author rather than a weaker guess."""
     zone = {i: k for k, i in enumerate(v.zone)}
     above = v.title_at if v.title_at >= 0 else v.first_body
-    bylines = [i for i in v.by_role.get("byline", [])
-               if i in zone or above - BYLINE_REACH <= i < above]
-    for i in sorted(bylines, key=lambda i: (i not in zone, zone.get(i, 0), -i)):
-        out = list(_byline_authors(v.blocks[i].text))
-        if out:
-            break
+    tail = v.last_body - TAIL_BYLINE
+    # a "Posted By:" line closes the story though the crossheads of a related-posts list
+    # follow it: counted in paragraphs
+    prose = v.by_role.get("body", [])
+    led = prose[-TAIL_BYLINE] if len(prose) >= TAIL_BYLINE else tail
+    closing = {i for i in v.by_role.get("byline", []) if i >= v.first_body and (
+        i >= tail or (i >= led and _BY_LEAD.match(v.blocks[i].text)))}
+    bylines = [i for i in v.by_role.get("byline", []) if i in zone
+               or above - BYLINE_REACH <= i < above or (i in closing and i <= v.last_body)]
+    head = [i for i in bylines if i not in closing]
+    foot = [i for i in bylines if i in closing]
+    out, credited = _first_byline(
+        v, sorted(head, key=lambda i: (i not in zone, zone.get(i, 0), -i)))
     if dl is not None:
         out += [n for n in dl.authors if n not in out]
     if out:
         return out
-    for i in v.zone:
+    out = _zone_evidence(v, [i for i in v.zone if i < tail or i < v.first_body])
+    if out:
+        return out
+    out = _labelled_above(v, above)
+    if out:
+        return out
+    out, credited_end = _first_byline(v, sorted(foot, key=lambda i: (i in zone, zone.get(i, 0))))
+    if out:
+        return out
+    out = _zone_evidence(v, [i for i in v.zone if i >= tail and i >= v.first_body])
+    if out or credited or credited_end:
+        return out
+    return (_name_next_to_date(v, title) or _author_card(v) or _bio_author(v)
+            or _labelled_box(v) or _site_owner(v))
+
+
+TAIL_BYLINE = 3  # body blocks before the story's end where a byline closes the article
+
+
+def _first_byline(v: _View, order: list[int]) -> tuple[list[str], bool]:
+    """(names of the first byline in `order` that has any, whether a byline with a "By"
+    lead credited no person before it: "By Our Editors", "By ASU Online")."""
+    credited = False
+    for i in order:
+        text = v.blocks[i].text
+        out = list(_byline_authors(text))
+        if out:
+            return out, credited
+        credited = credited or _nonperson_credit(text)
+    return [], credited
+
+
+def _nonperson_credit(text: str) -> bool:
+    """"By Our Editors", "by BBK Web": a writer's credit with a lead, to no person."""
+    lead = _BY_LEAD.match(text)
+    if not lead or registry().other_credit.match(text):
+        return False
+    rest = _BY_TAIL.split(text[lead.end():], maxsplit=1)[0].strip(" .:;")
+    return 0 < len(rest.split()) <= 4 and not header.find_dates(rest)
+
+
+def _labelled_above(v: _View, above: int) -> list[str]:
+    """An author box over the headline, beyond the header zone: an "Author" label and the
+    name on the next line, within BYLINE_REACH (weaker lines that far up are the site's
+    furniture)."""
+    for i in range(above - 1, max(-1, above - BYLINE_REACH - 2), -1):
+        b = v.blocks[i]
+        if header.is_byline_label(b.text) and not registry().other_credit.match(b.text):
+            return _labelled_name(v.blocks, i)
+    return []
+
+
+def _labelled_name(blocks: list[Block], i: int) -> list[str]:
+    """The name a "By" label at block i introduces: on the next line, or on the one after
+    when the post's categories sit between ("By" / "Wedding Planning" / "Naoise McNally")."""
+    for b in [b for b in blocks[i + 1 : i + 4] if b.text.strip()][:2]:
+        if b.role == "caption" or _credits_group(b.text):
+            return []
+        names = _persons(_name_line(b.text), whole_line=True)
+        if names:
+            return list(names)
+    return []
+
+
+def _credits_group(text: str) -> bool:
+    """"Great Day Editorial Team": the credit a label introduces names no person (what
+    follows a separator may be the person's outlet: "Jane Doe | The Texas Newsroom")."""
+    head = _LIST_HEAD.split(text.strip(), maxsplit=1)[0]
+    return not registry().not_author.isdisjoint(w.lower().strip(".:") for w in head.split())
+
+
+def _labelled_box(v: _View) -> list[str]:
+    """The author box anywhere after the story (past the comments): a "Written by" label,
+    the name on the next line and a note of a dozen words or more under it."""
+    blocks = v.blocks
+    for i in range(v.last_body + 1, len(blocks) - 2):
+        text = blocks[i].text
+        if (len(text) > 14 or not header.is_byline_label(text)
+                or registry().other_credit.match(text)):
+            continue
+        name, note = blocks[i + 1].text, blocks[i + 2].text
+        names = _persons(_name_line(name), whole_line=True)
+        if len(names) == 1 and len(note.split()) >= 12:
+            return list(names)
+    return []
+
+
+def _zone_evidence(v: _View, order: list[int]) -> list[str]:
+    """Names from the author lines among the blocks in `order`: a byline, a "By" label with
+    the name on the next line, a "Name • date" line."""
+    out: list[str] = []
+    for i in order:
         b = v.blocks[i]
         if b.role == "caption" or (len(b.text) > 140 and b.role in BODY_ROLES):
             continue  # not a meta candidate
         kind, names = _author_evidence(b.text)
         if kind == "label":
-            nxt = _next_line(v.blocks, i)
-            if nxt and nxt.role != "caption" and not registry().other_credit.match(b.text):
-                out += _persons(_name_line(nxt.text), whole_line=True)
+            if not registry().other_credit.match(b.text):
+                out += _labelled_name(v.blocks, i)
         elif names:
             out += [n for n in names if n not in out]
         if out:
             return out
-    return _name_next_to_date(v, title) or _author_card(v) or _bio_author(v)
+    return out
 
 
 _HONORIFIC = re.compile(r"(?i)^(?:dr|mr|mrs|ms|prof)\.?\s+")
 _BY_LEAD = re.compile(
     r"(?i)^\W*(?:(?:written|posted|published|words|story|text|reporting)\s+)?by\s*:?\s+")
-_BY_TAIL = re.compile(r"\s+\d|\s+[|•·–—]|\s+-\s|\s+on\s|\s+\(")
+_BY_TAIL = re.compile(
+    rf"\s+\d|\s+[{header.BULLETS}–—]|\s+-\s|\s+on\s|\s+\(|{header.MISDECODED_SEP}")
 _NAME_LIST = re.compile(r"\s*(?:,|&|\band\b)\s*")
 _HAS_BY = re.compile(r"(?i)\bby\b|^\W*(?:authors?|writer|autor|auteur)\s*:")
 _MONTH_WORDS = frozenset(m.lower() for m in header.MONTHS)
 BYLINE_REACH = 8  # a byline this far above the headline is still the article's
 
 
-_LIST_HEAD = re.compile(r"\s*(?:[|,;–—•·(]| - )")
+_LIST_HEAD = re.compile(rf"\s*(?:[{header.BULLETS},;–—(]| - )")
 _JOINERS = frozenset({"and", "&", "with", "dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms",
                       "ms.", "prof", "prof."})
 
@@ -842,14 +1199,77 @@ def _author_evidence(text: str) -> tuple[str, tuple[str, ...]]:
         return "byline", _byline_authors(text)
     if header.is_byline_label(text):
         return "label", ()
+    opening = text[:9].lower()
+    if ((m := _ABOUT_AUTHOR_NAME.match(text) if "about" in opening or "meet" in opening
+         else None) and header.looks_like_person(m["name"])):
+        return "byline", (m["name"],)  # the label makes a lone first name an author
     ml = header.parse_meta_line(text)
-    if not ml or not ml.authors or text.count(" / ") >= 2:
-        return "meta", ()  # "November 28, 2025 / Living Healthy / Wellness": categories
-    # "Camille Cunningham 25 March 2025 Google algorithm, Holistic SEO": after a name, what
-    # follows the date is tags
-    flat = " ".join(text.split())
-    before = [n for n in ml.authors if 0 <= flat.find(n) < ml.date.start]
-    return "meta", _persons(tuple(before) or ml.authors, whole_line=False)
+    if ml and ml.authors and text.count(" / ") < 2:
+        # ("November 28, 2025 / Living Healthy / Wellness": categories.) "Camille
+        # Cunningham 25 March 2025 Google algorithm, Holistic SEO": after a name, what
+        # follows the date is tags
+        flat = " ".join(text.split())
+        before = [n for n in ml.authors if 0 <= flat.find(n) < ml.date.start]
+        names = _persons(tuple(before) or ml.authors, whole_line=False)
+        if names:
+            return "meta", names
+    return "meta", _late_by(text) or _role_tagged(text)
+
+
+_TAG_JOINERS = frozenset({"and", "&", "of", "at", "for", "guest", "freelance"})
+
+
+def _role_tagged(text: str) -> tuple[str, ...]:
+    """The names of a name line tagged with their job after a separator ("Manoj Jain and
+    Jagpreet Chhatwal | Guest Columnists", "Jane Doe, Senior Editor"): an author line
+    without "By". Only a job title makes it one; "Shelia R. Cotten, Clemson University"
+    may be a quoted expert's caption."""
+    parts = _LIST_HEAD.split(text.strip(), maxsplit=1)
+    if len(parts) < 2 or len(text) > 100:
+        return ()
+    reg = registry()
+    tail = [w.lower().strip(".,:;()") for w in parts[1].split()]
+    if not (0 < len(tail) <= 5 and not reg.job_titles.isdisjoint(tail)
+            and all(w in reg.not_author or w in _TAG_JOINERS for w in tail)):
+        return ()
+    return _persons(_name_line(parts[0]), whole_line=True)
+
+
+_ABOUT_AUTHOR_NAME = re.compile(
+    r"(?i)^\W*(?:about|meet)\s+the\s+(?:author|writer)\s*[:\-–—]\s*(?P<name>[^\W\d_][\w'’.-]*"
+    r"(?:\s+[^\W\d_][\w'’.-]*){0,3})\s*$")
+_BY_INSIDE = re.compile(r"\b(?:by|By|BY):?\s+(?=[A-ZÀ-ÖØ-Þ])")
+_SENTENCE_END = ".!?" + header.BULLETS
+
+
+def _late_by(text: str) -> tuple[str, ...]:
+    """The writers of a "by" credit inside a header line, after a date ("Published: Mar 8,
+    2024 · Modified: May 19, 2025 by Jessica Robinson · ..."), after the standfirst's last
+    sentence ("... and Canada. By Lisa Jennings on Dec. 19, 2025") or after one lead word
+    ("Guide by Will Judd"); not another credit ("Photo by X"), nor "by" in prose."""
+    if len(text) > 300 or ("by" not in text and "By" not in text and "BY" not in text):
+        return ()
+    for m in _BY_INSIDE.finditer(text):
+        prefix = text[: m.start()].rstrip()
+        words = prefix.split()
+        if not words:
+            continue
+        lead_word = len(words) == 1 and words[0].isalpha() and words[0][0].isupper()
+        if not (lead_word or prefix[-1] in _SENTENCE_END or _ends_with_date(prefix)):
+            continue
+        if any(registry().other_credit.match(" ".join(words[-k:]) + " by") for k in (1, 2)):
+            continue
+        rest = text[m.end() :]
+        names = _byline_authors("By " + rest)
+        if names and rest.startswith(names[0]) and all(" " in n for n in names):
+            return names
+    return ()
+
+
+def _ends_with_date(text: str) -> bool:
+    """The text ends with a date ("Modified: May 19, 2025")."""
+    dates = header.find_dates(text)
+    return bool(dates) and not text[dates[-1].end :].strip(" ,;")
 
 
 @lru_cache(maxsize=1 << 15)
@@ -857,42 +1277,69 @@ def _name_line(text: str) -> tuple[str, ...]:
     return tuple(header.name_line(text))
 
 
-def _next_line(blocks: list[Block], i: int) -> Block | None:
-    """The next block with text after block i."""
-    return next((b for b in blocks[i + 1 : i + 4] if b.text.strip()), None)
+# "7 min read", "Lesezeit: 4 Min.": the header's other meta line, which a byline sits by
+_READING_TIME = re.compile(
+    r"(?i)^\W*(?:\d{1,3}\s*(?:min(?:ute)?s?\.?|minuten|minutos|minuti)\s*(?:read|de lecture|"
+    r"de lectura|de leitura|di lettura|lesezeit|leestijd)|(?:reading time|lesezeit|temps de "
+    r"lecture|tiempo de lectura|tempo de leitura|leestijd)\s*:?\s*\d{1,3}\s*min)")
 
 
 def _name_next_to_date(v: _View, title: str | None = None) -> list[str]:
     """A bare name line ("Andrew King", "Dylan Bailey, MS, RD") right next to the date line
-    of the header: the common blog/magazine byline without "By". Not the headline printed
-    again, the site's name, a role or a label ("Product Analytics Expert", "All Posts")."""
+    (or the reading time) of the header: the common blog/magazine byline without "By". Not
+    the headline printed again, the site's name, a role or a label ("Product Analytics
+    Expert", "All Posts")."""
     blocks = v.blocks
     dated = {i for i in v.zone if blocks[i].role == "date" or (
         len(blocks[i].text) < 90 and header.parse_date_line(blocks[i].text))}
+    # a related post's reading time after the story is no article's meta line
+    dated |= {i for i in v.zone if i < v.first_body and _READING_TIME.match(blocks[i].text)}
     page: list[str] = []
+    # a "headline" that is a bare name right over the first paragraph (and its dateline)
+    # is the byline of a page that prints no headline
+    lead = v.first_body - 1
+    if lead >= 0 and blocks[lead].role == "dateline":
+        lead -= 1
+    if lead != v.title_at:
+        lead = -1
     for i in v.zone:
         b = blocks[i]
-        if (b.role in ("dateline", "credit", "caption", "title") or len(b.text) > 80
-                or i in dated or b.text.isupper()):
+        if (b.role in ("dateline", "credit", "caption") or (b.role == "title" and i != lead)
+                or len(b.text) > 80 or i in dated or b.text.isupper()):
             continue  # "NEW YORK" next to the headline is a place, not a name
         # the line under the headline works like one next to the date (a line over it is
         # more often a section label)
         if not (i - 1 in dated or i + 1 in dated or i - 2 in dated or i + 2 in dated
-                or 0 <= i - v.title_at <= 2):
+                or 0 <= i - v.title_at <= 2 or i == lead):
             continue
-        names = _persons(_name_line(b.text), whole_line=True)
+        names = _persons(_name_line(b.text), whole_line=True) or _titled_surname(b.text)
         if not names or not all(len(n.split()) <= 4 for n in names) or not _names_only(
                 b.text, names):
             continue
-        if title and b.text.strip() == title:
+        if title and b.text.strip() == title and i != lead:
             continue  # the headline printed again
         if any(canonical_outlet(n) != n or n in registry().by_alias for n in names):
             continue
         if not page:
             page.append("\n".join(b.text for b in blocks))
+        if i == lead and not (
+                len(names) == 1 and len(names[0].split()) <= 3
+                and not any(_printed_alone(page[0], w.lower()) for w in names[0].split())):
+            continue  # a headline in its place: only a plain name, no word of it in prose
         if not any(_common_phrase(n, page[0]) for n in names):
             return list(names)
     return []
+
+
+_TITLED = re.compile(r"^(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+(?P<name>[A-ZÀ-ÖØ-Þ][\w'’-]+)$")
+
+
+def _titled_surname(text: str) -> tuple[str, ...]:
+    """"Dr. Allen": a surname after an honorific is a person, though it is one word."""
+    if text.lstrip()[:1] not in ("D", "M", "P"):
+        return ()
+    m = _TITLED.match(text.strip())
+    return (m["name"],) if m and header.looks_like_person(m["name"]) else ()
 
 
 _ABOUT_AUTHOR = re.compile(r"(?i)^\W*(?:about|meet)?\s*the\s+(?:author|writer)s?\W*$")
@@ -908,9 +1355,10 @@ def _card_line(text: str) -> tuple[bool, str | None, bool]:
     if len(s) > 60:
         return False, None, False
     words = [w.lower().strip(".,:;()") for w in s.split()]
-    role = 0 < len(words) <= 6 and not registry().job_titles.isdisjoint(words)
+    label = bool(_ABOUT_AUTHOR.match(s))
+    role = 0 < len(words) <= 6 and not label and not registry().job_titles.isdisjoint(words)
     about = _ABOUT_NAME.match(s)
-    return role, about["name"] if about else None, bool(_ABOUT_AUTHOR.match(s))
+    return role, about["name"] if about else None, label
 
 
 def _author_card(v: _View) -> list[str]:
@@ -931,8 +1379,13 @@ def _author_card(v: _View) -> list[str]:
             if not nxt.startswith(about.split()[0] + " "):
                 continue
             names = _persons(_name_line(about), whole_line=True)
-        elif (not role and _card_line(nxt)[0]) or _card_line(blocks[i - 1].text)[2]:
+        elif not role and _card_line(nxt)[0]:
             names = _persons(_name_line(b.text), whole_line=True)
+        elif _card_label(blocks[i - 1].text):
+            names = _persons(_name_line(_job_cut(b.text)), whole_line=True)
+        elif (not role and len(nxt) > 60 and 2 <= len(b.text.split()) <= 4
+              and _speaks_of(b.text.split()[0], nxt)):
+            names = _persons(_name_line(b.text), whole_line=True)  # over a note on them
         else:
             continue
         if len(names) == 1 and len(names[0].split()) <= 4 and not names[0].isupper():
@@ -942,27 +1395,116 @@ def _author_card(v: _View) -> list[str]:
     return []
 
 
+def _job_cut(text: str) -> str:
+    """An author box's name line without the job it prints after the name ("Emma Ryan
+    Writer" -> "Emma Ryan"); "" when another word cuts it ("Great Day Editorial Team")."""
+    cut = _role_cut(text)
+    if cut == text:
+        return text
+    job = text.split()[len(cut.split())].lower().strip(".,:;()") if cut else ""
+    return cut if cut and job in registry().job_titles else ""
+
+
+def _card_label(text: str) -> bool:
+    """"About the author", "Written by:": the label over an author box's name line."""
+    return _card_line(text)[2] or (header.is_byline_label(text)
+                                   and not registry().other_credit.match(text))
+
+
+_BIO_VERBS = r"(?:is|was|has|had|holds|brings|joined|writes|covers|lives|spent|specializes)"
+
+
+def _speaks_of(first: str, text: str) -> bool:
+    """A note about the person whose first name is `first` ("With over seven years at X,
+    Mike has played ..."): what follows a name line in an author box."""
+    if not first[:1].isupper() or first not in text[:300]:
+        return False
+    return bool(re.search(r"\b" + re.escape(first) + r"(?: [A-Z][\w'’-]+)? " + _BIO_VERBS
+                          + r"\b", text[:300]))
+
+
 _BIO = re.compile(
     r"^(?P<name>[A-ZÀ-Ö][\w'’.-]+(?: [A-ZÀ-Ö][\w'’.-]+){1,3})(?: \(@\w+\))?,? "
     r"(?:is|was|has been|has|writes|covers|joined)\b")
 _ABOUT_PREFIX = re.compile(r"(?i)^\W*about the (?:author|writer)\W*\s+")
 _BIO_ROLE = re.compile(r"(?i)\b(?:writer|editor|reporter|journalist|author|contributor|"
-                       r"correspondent|columnist|freelance|staff)")
+                       r"correspondent|columnist|freelance|staff|writes|reviewer|blogger)")
+BIO_REACH = 4  # an author note this close to the story's end (or in the header) is its own
 
 
 def _bio_author(v: _View) -> list[str]:
     """The author note under a story ("Eduard Kovacs (@EduardKovacs) is the managing editor
-    at SecurityWeek."): a page that prints no byline often credits its writer there."""
-    for b in v.blocks[max(0, v.last_body - 2) :]:
+    at SecurityWeek.") or over it, in the header's author box: a page that prints no byline
+    often credits its writer there."""
+    n = len(v.blocks)
+    end = range(max(0, v.last_body - BIO_REACH), n)
+    top = range(max(0, v.first_body - HEADER_WINDOW), min(n, v.first_body + 1))
+    for i in (*end, *top):
+        b = v.blocks[i]
         if len(b.text) > 600 or b.role == "caption":
             continue
         text = _ABOUT_PREFIX.sub("", b.text) if b.text[:6].lower() == "about " else b.text
+        if not text[:1].isupper():
+            continue  # both notes open with the name
         m = _BIO.match(text)
         if m and _BIO_ROLE.search(m.string, m.end(), m.end() + 160):
             names = header.split_names(m.group("name"))
             if len(names) == 1:
                 return names
+        m = _BIO_LABEL.match(text) if ":" in text[:60] else None
+        if m and _speaks_of(m["name"].split()[0], text[m.end() :]):
+            names = header.split_names(m["name"])
+            if len(names) == 1 and " " in names[0]:
+                return names
     return []
+
+
+_OWN_SITE = re.compile(
+    r"(?i)^(?P<name>[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*){1,2})['’]s?(?: \w+)? (?:blog|weblog|"
+    r"website|site|homepage|journal|notebook|newsletter)$")
+_FIRST_PERSON = re.compile(r"\b(?:I|my|My|me)\b")
+FIRST_PERSON_MIN = 5  # "I", "my", "me" this often in the article's opening: a personal post
+OWNER_BODY_CHARS = 3000  # the opening of the article where that is counted
+
+
+def _site_owner(v: _View) -> list[str]:
+    """The owner of a personal site, whose masthead (the page's first line) or menu ("About
+    Melissa Neill", above the headline) names a person: a possessive masthead ("Colin
+    Watson's blog") says so itself; a plain name ("Owain Brennan") when the article is told
+    in the first person."""
+    top = next((b.text.strip() for b in v.blocks if b.text.strip()), "")
+    own = _OWN_SITE.match(top) if len(top) <= 60 else None
+    if own:
+        return _owner_name(v, own["name"])
+    above = v.title_at if v.title_at >= 0 else v.first_body
+    menu = [m["name"] for b in v.blocks[:above] if b.text[:6] == "About "
+            and (m := _ABOUT_NAME.match(b.text.strip()))]
+    names = next((n for line in (top, *menu) if (n := _owner_name(v, line))), [])
+    if names:
+        body = v.by_role.get("body", [])
+        opening = "\n".join(v.blocks[i].text for i in body[:40])[:OWNER_BODY_CHARS]
+        if len(_FIRST_PERSON.findall(opening)) < FIRST_PERSON_MIN:
+            return []
+    return names
+
+
+def _owner_name(v: _View, line: str) -> list[str]:
+    """`line` as the one person name of a site's owner: two or three words, no menu word
+    ("Shop Websites") and none the page prints in lower case ("Coffee Facts")."""
+    names = _persons(_name_line(line), whole_line=True) if len(line) <= 60 else ()
+    if len(names) != 1 or names[0] != line or not 2 <= len(line.split()) <= 3:
+        return []
+    reg = registry()
+    words = line.split()
+    if any(w.lower() in reg.not_outlet or w.lower() in reg.not_author for w in words) or (
+            canonical_outlet(line) != line or line in reg.by_alias):
+        return []
+    page = "\n".join(b.text for b in v.blocks)
+    return [] if any(_printed_alone(page, w.lower()) for w in words) else [line]
+
+
+# "David Gracey: Since its founding in 1998, David has grown ...": a note under its name
+_BIO_LABEL = re.compile(r"^(?P<name>[A-ZÀ-Ö][\w'’.-]+(?: [A-ZÀ-Ö][\w'’.-]+){1,2}): ")
 
 
 def _common_phrase(name: str, text: str) -> bool:
@@ -1198,23 +1740,32 @@ def propagate(meta: pa.Table) -> pa.Table:
 # joined by spaces and a few lower-case connectives ("Guide to Iceland")
 _SITE = (r"(?P<n>(?:[A-Z0-9]|[a-z]{1,2}[A-Z])[\w'’.&+-]*(?:[ ](?:(?:of|on|to|for|and|the|in)"
          r"[ ])?(?:[A-Z0-9&]|[a-z]{1,2}[A-Z])[\w'’.&+-]*){0,5})")
+_NETWORK = r"(?:Facebook|Twitter|Instagram|LinkedIn|YouTube|TikTok|Flipboard|Threads|Bluesky|X)\b"
 # (cue, weight): phrases in which a site speaks of itself by name. A capital-insensitive cue
 # is written (?i:...); the name itself must be printed capitalised.
 _SELF_CUES: tuple[tuple[tuple[str, ...], str, float], ...] = (
-    (("about", "support", "explore", "search", "subscribe to", "welcome to", "back to",
-      "thanks for reading", "thank you for supporting", "log in to", "login to",
-      "sign in to your", "sign up for", "happy holidays from"),
-     r"^(?i:about|support|explore|search|subscribe to|welcome to|back to|"
-     r"thanks for reading|thank you for supporting|log ?in to|sign in to your|"
-     r"sign up for|happy holidays from) (?:the )?" + _SITE, 2.0),
+    # a menu link or heading: the name ends it or the next link follows ("About Toggle
+    # child menu" goes on as a phrase)
+    (("about", "support", "explore", "search", "welcome to", "back to", "happy holidays from"),
+     r"^(?i:about|support|explore|search|welcome to|back to|happy holidays from) (?:the )?"
+     + _SITE + r"(?![\w'’.&+-]| [a-z])", 2.0),
+    (("subscribe to", "log in to", "login to", "sign in to your", "sign up for"),
+     r"^(?i:subscribe to|log ?in to|sign in to your|sign up for) (?:the )?" + _SITE, 2.0),
+    # the closing words a publication says to its own readers
+    (("thanks for reading", "thank you for supporting"),
+     r"^(?i:thanks for reading|thank you for supporting) (?:the )?" + _SITE + r"[.!]", 3.0),
     (("trust", "learn about", "process at", "team at", "work at", "mission at"),
      r"(?i:why (?:you should )?trust|learn about|editorial process at|team at|"
      r"work at|our mission at) (?:the )?" + _SITE, 2.5),
+    # a site's social links list several networks; a writer's bio names one
+    (("follow",), r"(?i:follow) (?:the )?" + _SITE + rf" (?i:on) {_NETWORK}(?:,| and| or) "
+     + _NETWORK, 2.0),
     (("chosen by",), r"(?i:chosen by an?) " + _SITE + r" (?i:editor)", 3.0),
-    (("editor", "writer", "reporter", "contributor", "columnist", "correspondent", "team"),
-     r"(?i:(?:editor|writer|reporter|contributor|columnist|correspondent|team)(?: \w+)?"
-     r"(?:,| at| for| with)) (?:the )?" + _SITE + r"(?=[.,]|\s+(?:who|and|is|where|since)|$)",
-     2.0),
+    (("editor", "writer", "reporter", "contributor", "columnist", "correspondent", "team",
+      "expert"),
+     r"(?i:(?:editor|writer|reporter|contributor|columnist|correspondent|team|expert)s?"
+     r"(?: \w+)?(?:,| at| for| with)) (?:the )?" + _SITE
+     + r"(?=[.,]|\s+(?:who|and|is|are|has|have|where|since)\b|$)", 2.0),
     ((", we", ", our"), r"(?:^|[.!?] )(?i:at|here, at) " + _SITE + r", (?i:we|our)\b", 2.0),
     (("supported by", "may ", "is a ", "requires writers", "helps you", "has been helping"),
      r"^" + _SITE + r" (?i:is supported by|may (?:earn|contain|receive|collect)|"
@@ -1357,7 +1908,11 @@ def _shortest_repeated(text: str, name: str, counts: dict[str, int]) -> str:
 
 
 def _trim_site(name: str) -> str | None:
+    """The name without a possessive or a legal form ("At Example LLC, we" -> "Example", as
+    the copyright line gives it), unless the registry knows it with one."""
     name = re.sub(r"(?:'s|’s|'|’)$", "", name.strip(" .,:;!?-–—|®™")).strip()
+    if name not in registry().by_alias:
+        name = _LEGAL.sub("", name).strip(" .,")
     return name or None
 
 
@@ -1376,7 +1931,7 @@ def self_named_site(text: str | list[str], extra: dict[str, float] | None = None
     text = "\n".join(lines)
     score: dict[str, float] = dict(extra or {})
     counts: dict[str, int] = {}
-    kinds: dict[str, set[float]] = {}
+    kinds: dict[str, set[int]] = {}  # which cues name it
     # the first TOP_LINES lines (a shorter page: all but its last line)
     top_end = sum(len(line) + 1 for line in lines[: min(TOP_LINES, len(lines) - 1)])
     found: list[list[str]] = [[] for _ in _CUES]
@@ -1385,11 +1940,11 @@ def self_named_site(text: str | list[str], extra: dict[str, float] | None = None
         for k, name in (anywhere + opening) if n else anywhere:
             found[k].append(name)
         labels |= labs
-    for names, (_, _, w) in zip(found, _CUES, strict=True):
+    for k, (names, (_, _, w)) in enumerate(zip(found, _CUES, strict=True)):
         for name in names:
             name = _shortest_repeated(text, name, counts)
             score[name] = score.get(name, 0.0) + w
-            kinds.setdefault(name, set()).add(w)
+            kinds.setdefault(name, set()).add(k)
     for m in _MASTHEAD.finditer(text, 0, top_end):
         name = _trim_site(m.group("n"))
         if name and len(name.split()) <= 5:
@@ -1398,16 +1953,20 @@ def self_named_site(text: str | list[str], extra: dict[str, float] | None = None
     best_key: tuple[bool, float, int] = (False, 0.0, 0)
     for name, s in score.items():
         words = name.split()
-        if (name in skip or len(name) < 2 or len(words) > 6
-                or any(x.lower().strip(".,!?®") in reg.not_outlet for x in words)
+        known = name in registered
+        vouched = known or name in (extra or {})  # a masthead taken for the title
+        if ((name in skip and not vouched) or len(name) < 2 or len(words) > 6
+                or (not known and any(x.lower().strip(".,!?®") in reg.not_outlet
+                                      for x in words))
                 or header.find_dates(name) or name.isdigit()):
             continue
         on_domain = _domain_match(name, labels)
         if s < 2.0 and not on_domain:
             continue  # a masthead line alone may be any menu word
         n = counts.get(name) or _whole_count(text, name)
-        if (name.isalpha() and name.istitle() and not on_domain and n < 4
-                and len(kinds.get(name, ())) < 2 and name not in registered):
+        if (name.isalpha() and name.istitle() and not on_domain and not known
+                and n + _whole_count(text, name.upper()) < 4
+                and len(kinds.get(name, ())) < 2):
             continue  # "Explore Iceland", "About Jill": one plain word needs more evidence
         if all(x.lower() in _CONNECTIVES for x in words):
             continue

@@ -220,6 +220,89 @@ def test_outlet_from_we_paragraph_and_copyright() -> None:
     assert doc.outlet == "CR Maids"
 
 
+def test_copyright_names_skip_sentences_about_copyright() -> None:
+    """Prose about copyright names no rights holder; the footer's © line does."""
+    text = "\n".join([
+        "Courts still debate who holds copyright over this kind of work.",
+        "The Copyright Office's May 2025 report left the question open.",
+        "This site is © 1998-2025 Jane Roe, all rights reserved.",
+    ])
+    assert metadata.copyright_names(text) == ["Jane Roe"]
+
+
+def test_outlet_from_masthead_over_sign_in_links() -> None:
+    """A newsletter platform page: the first line (with its tagline) sits over "Subscribe
+    Sign in"; the © line names the writer, not the publication."""
+    doc = labelled("nl", [
+        ("boilerplate", "Quiet Signals - Notes on Machines and the People Who Use Them"),
+        ("boilerplate", "Subscribe Sign in"),
+        ("title", "Rebuilding an Old Spelling Corrector"),
+        ("body", "I wanted to see how far a tiny probabilistic model could go, so I rebuilt "
+                 "the classic corrector from scratch and measured it."),
+        ("boilerplate", "© 2025 Jane Roe · Privacy · Terms"),
+        ("boilerplate", "Jane Roe"),
+    ])
+    metadata.extract(doc)
+    assert doc.outlet == "Quiet Signals"
+
+
+def test_outlet_from_owned_blog_name_taken_for_title() -> None:
+    """"Jane Roe's blog" heads the page: the site's name even when it was taken for the
+    title."""
+    doc = labelled("blog", [
+        ("title", "Jane Roe's blog"),
+        ("date", "Dec 18 2025"),
+        ("body", "We announced a public beta of the new repositories recently, and one thing "
+                 "I am keen on is making the transition painless."),
+    ])
+    metadata.extract(doc)
+    assert doc.outlet == "Jane Roe's blog"
+
+
+def test_registered_outlet_with_a_menu_word() -> None:
+    """A registered name holding a menu word ("Home") is still the outlet."""
+    doc = labelled("toh", [
+        ("title", "The Best Book Subscriptions, Tested"),
+        ("body", "We tried a dozen book boxes over three months and kept notes on every one "
+                 "of them, from the packaging to the picks."),
+        ("boilerplate", "Mary Smith is a shopping editor at Taste of Home."),
+    ])
+    metadata.extract(doc)
+    assert doc.outlet == "Taste of Home"
+
+
+def test_self_named_site_menu_and_social_cues() -> None:
+    """"About X" names a site only as a whole menu link ("About Toggle child menu" does
+    not); a site's social links list several networks ("Follow Jane Roe on Twitter" is a
+    writer's)."""
+    menu = "\n".join(["About Toggle child menu", "Follow Jane Roe on Twitter.",
+                       "Written by Jane Roe"])
+    assert metadata.self_named_site(menu) is None
+    site = "\n".join([
+        "The product experts at Gadgetry have your shopping needs covered. Follow Gadgetry "
+        "on Facebook, Instagram or TikTok for the latest deals.",
+    ])
+    assert metadata.self_named_site(site) == "Gadgetry"
+
+
+def test_outlet_drops_legal_form_and_reads_capitals() -> None:
+    """"At Harbor Lane LLC, we" is the copyright line's "Harbor Lane"; a one-word name also
+    printed in capitals ("Why EXAMPLIA") counts as printed again."""
+    doc = labelled("llc", [
+        ("title", "Managing Legal Issues in a Growing Industry"),
+        ("body", "The industry is booming, and with growth come contracts, licences and "
+                 "disputes that every owner should plan for early."),
+        ("body", "For legal inquiries, please contact us. At Harbor Lane LLC, we answer within "
+                 "a day."),
+        ("boilerplate", "© 2025 Harbor Lane LLC. All rights reserved."),
+    ])
+    metadata.extract(doc)
+    assert doc.outlet == "Harbor Lane"
+    caps = "\n".join(["Why EXAMPLIA", "Why Examplia", "Train with EXAMPLIA",
+                       "© Examplia. All Rights Reserved."])
+    assert metadata.self_named_site(caps, {"Examplia": 3.0}) == "Examplia"
+
+
 def test_author_from_author_note_under_story() -> None:
     """No byline in the header: the author note after the story names the writer."""
     doc = labelled("bio", [
@@ -443,3 +526,308 @@ def test_headline_next_to_date_is_not_a_name() -> None:
     ])
     metadata.extract(byline)
     assert byline.authors == ["Kamil Chodoła"]
+
+
+# --- headline choice: tags, tables of contents, standfirsts, crumbs, suffixes -------------
+
+
+def test_headline_not_a_tag_row_nor_a_table_of_contents() -> None:
+    """A row of tags next to the byline and the entries of a table of contents (printed
+    again as the article's section headings) lose to the headline."""
+    tags = labelled("tags", [
+        ("boilerplate", "Understanding Web Design"),
+        ("byline", "by Jeffrey Zeldman November 20, 2007"),
+        ("title", "Published in Creativity, Graphic Design, Interaction Design, Layout & Grids"),
+        ("body", "Web design is not print design, and understanding web design means letting "
+                 "go of the control that print designers are used to."),
+    ])
+    metadata.extract(tags)
+    assert tags.title == "Understanding Web Design"
+    toc = labelled("toc", [
+        ("boilerplate", "What is a Mobile Application?"),
+        ("byline", "By Bhaval Patel Last Updated: December 6, 2024"),
+        ("boilerplate", "Table of Contents"),
+        ("boilerplate", "What is a Mobile App?"),
+        ("title", "Major Types of Mobile Apps"),
+        ("boilerplate", "Pros and Cons of Mobile Apps"),
+        ("body", "A mobile application is software built to run on a phone or a tablet, and "
+                 "mobile apps come in several types with their own pros and cons."),
+        ("heading", "What is a Mobile App?"),
+        ("body", "A mobile app is a program for a mobile device."),
+        ("heading", "Major Types of Mobile Apps"),
+        ("body", "Native, web and hybrid apps are the major types."),
+        ("heading", "Pros and Cons of Mobile Apps"),
+        ("body", "Each type has pros and cons."),
+    ])
+    metadata.extract(toc)
+    assert toc.title == "What is a Mobile Application?"
+
+
+def test_headline_over_its_standfirst_and_at_the_end_of_a_crumb_trail() -> None:
+    """Headline, standfirst, author, date (a newsletter page): the headline, not the longer
+    standfirst; a crumb trail ending in a line names that line the headline."""
+    dek = labelled("dek", [
+        ("boilerplate", "Subscribe Sign in"),
+        ("boilerplate", "AI Workflows vs Agents: The Autonomy Slider"),
+        ("title", "What only the top 10% AI engineers who ship think about"),
+        ("boilerplate", "Paul Iusztin"),
+        ("date", "Oct 07, 2025"),
+        ("body", "AI engineers who ship think about workflows and agents as two ends of an "
+                 "autonomy slider, and the top engineers pick the point on it with care."),
+    ])
+    metadata.extract(dek)
+    assert dek.title == "AI Workflows vs Agents: The Autonomy Slider"
+    crumb = labelled("crumbend", [
+        ("boilerplate", "Car Talk / Car Reviews / Best EVs of 2026"),
+        ("boilerplate", "Best EVs of 2026"),
+        ("boilerplate", "Written By"),
+        ("boilerplate", "John Goreham"),
+        ("title", "View Full Profile"),
+        ("date", "2/24/2026"),
+        ("body", "The best EVs of 2026 go further on a charge than ever, and our full profile "
+                 "of each one tells you which to view first."),
+    ])
+    metadata.extract(crumb)
+    assert crumb.title == "Best EVs of 2026"
+    assert crumb.authors == ["John Goreham"]
+
+
+def test_headline_printed_with_its_site_suffix() -> None:
+    """"Headline | Site" in the header is the page title; a "Names | Columnists" line is not."""
+    doc = labelled("suffix", [
+        ("heading", "A Complete Guide to All the Types of Furniture Styles | SecurityWeek"),
+        ("title", "A Guide to the Popular Types of Furniture Styles"),
+        ("body", "A complete guide to all the types of furniture styles starts with the "
+                 "history of each style and how to recognise it."),
+    ])
+    metadata.extract(doc)
+    assert doc.title == "A Complete Guide to All the Types of Furniture Styles"
+    assert not metadata._own_suffix("Manoj Jain and Jagpreet Chhatwal | Guest Columnists")
+
+
+# --- author lines: more places and shapes ----------------------------------------------
+
+
+@pytest.mark.parametrize(("line", "names"), [
+    ("By Chris McNamara ⋅ Founder and Editor-in-Chief ⋅ Updated May 6, 2025",
+     ("Chris McNamara",)),
+    ("Published: Mar 8, 2024 · Modified: May 19, 2025 by Jessica Robinson · This post may "
+     "contain affiliate links", ("Jessica Robinson",)),
+    ("The chain is positioning for growth beyond the U.S. and Canada. By Lisa Jennings on "
+     "Dec. 19, 2025", ("Lisa Jennings",)),
+    ("Guide by Will Judd Former Deputy Tech Editor", ("Will Judd",)),
+    ("About the Author: Tom", ("Tom",)),
+    # another credit, or "by" in prose, names no writer
+    ("Guests pick their pastries. | Photo by Lisa Jennings", ()),
+    ("The tool was built by John Smith and his team over two years.", ()),
+])
+def test_author_evidence_lines(line: str, names: tuple[str, ...]) -> None:
+    assert metadata._author_evidence(line)[1] == names
+
+
+def test_user_name_is_no_person() -> None:
+    """"TurboTaxLisa" is a user name run together; "McNamara" is a surname."""
+    from flows import header
+
+    assert not header.looks_like_person("TurboTaxLisa")
+    assert header.looks_like_person("Chris McNamara")
+
+
+def test_header_byline_to_no_person_means_no_author() -> None:
+    """"written by Our Editors" credits the site: better no author than a menu line."""
+    doc = labelled("ed", [
+        ("title", "The Best Organic Meal Delivery Services"),
+        ("boilerplate", "Index Funds"),
+        ("byline", "written by Our Editors"),
+        ("date", "February 3, 2026"),
+        ("body", "Our team has tested and researched dozens of meal delivery services, and "
+                 "these are our top picks for organic and healthy meals."),
+    ])
+    metadata.extract(doc)
+    assert doc.authors == []
+
+
+def test_author_notes_and_boxes() -> None:
+    """A byline closing the article; an author note over the headline; a name over a note
+    that speaks of the person by first name; a byline run into its section, cut to the name
+    the author box prints."""
+    closing = labelled("close", [
+        ("title", "Complete Japan Itinerary and Travel Guide"),
+        ("body", "Japan is a place that rewards planning, and this guide walks through ten "
+                 "days in Japan for first timers."),
+        ("body", "And finally, we have reached the end of this long post about Japan."),
+        ("byline", "Written by Melissa"),
+        ("body", "Hi there! I love eating, traveling and sharing my travel experiences."),
+    ])
+    metadata.extract(closing)
+    assert closing.authors == ["Melissa"]
+    note = labelled("note", [
+        ("boilerplate", "Meghan Holmes is a writer and documentarian specializing in "
+                        "scientific topics such as the environment."),
+        ("title", "Why Invasive Species Matter"),
+        ("body", "Invasive species change the places they arrive in, and they are among the "
+                 "hardest environmental problems to reverse."),
+    ])
+    metadata.extract(note)
+    assert note.authors == ["Meghan Holmes"]
+    card = labelled("card", [
+        ("title", "Moving to New York: A Guide"),
+        ("body", "Moving to New York takes planning, and this guide covers the costs, the "
+                 "neighbourhoods and the movers."),
+        ("heading", "Mike Marshall"),
+        ("body", "With over seven years at FreightWaves, Mike has played a pivotal role in "
+                 "expanding the company's reach."),
+    ])
+    metadata.extract(card)
+    assert card.authors == ["Mike Marshall"]
+    box = labelled("box2", [
+        ("title", "Paying for Climate Adaptation"),
+        ("byline", "by Harsh Vaibhav Global Commons May 2nd 2025 11 mins"),
+        ("body", "Climate adaptation needs money that poor countries do not have, and the "
+                 "gap is growing every year."),
+        ("boilerplate", "Harsh Vaibhav"),
+    ])
+    metadata.extract(box)
+    assert box.authors == ["Harsh Vaibhav"]
+
+
+def test_honorific_surname_under_the_headline() -> None:
+    """"Dr. Allen" under the headline, next to the date: one word, but a person."""
+    doc = labelled("dr", [
+        ("title", "New Year, New Smile: Top Dental Resolutions for 2025"),
+        ("boilerplate", "Dr. Allen"),
+        ("date", "Jan 4, 2025"),
+        ("body", "As we welcome 2025, it is the perfect time to set goals for a healthier "
+                 "smile, and these dental resolutions are a good start."),
+    ])
+    metadata.extract(doc)
+    assert doc.authors == ["Allen"]
+
+
+# --- author lines: separators, job tags, labels, reading times, personal sites ------------
+
+
+@pytest.mark.parametrize(("line", "names"), [
+    # a bullet or a mis-decoded one (UTF-8 read as cp1252) ends the name
+    ("by Meaghan Weeden ● December 23, 2025 ● 6 min read", ("Meaghan Weeden",)),
+    ("By Chris McNamara â‹… Founder and Editor-in-Chief â‹… Updated May 6, 2025",
+     ("Chris McNamara",)),
+    ("Jane Doe â€¢ May 3, 2021", ("Jane Doe",)),
+    # names tagged with their job: an author line; an affiliation or a section is not one
+    ("Manoj Jain and Jagpreet Chhatwal | Guest Columnists", ("Manoj Jain", "Jagpreet Chhatwal")),
+    ("Jane Doe, Senior Editor", ("Jane Doe",)),
+    ("Shelia R. Cotten, Clemson University", ()),
+    ("Higher Ed, Marketing", ()),
+])
+def test_author_line_separators_and_job_tags(line: str, names: tuple[str, ...]) -> None:
+    assert metadata._author_evidence(line)[1] == names
+
+
+def test_name_next_to_reading_time() -> None:
+    """"Sérgio Schüler" / "7 min read" / date: the reading time is a meta line too."""
+    doc = labelled("read", [
+        ("boilerplate", "Follow publication"),
+        ("boilerplate", "Sérgio Schüler"),
+        ("boilerplate", "7 min read"),
+        ("boilerplate", "·"),
+        ("boilerplate", "Share"),
+        ("date", "Dec 30, 2013"),
+        ("title", "Startup lessons learned from my failed startup"),
+        ("body", "Here are the startup lessons learned from a startup with two years and "
+                 "about three hundred users."),
+    ])
+    metadata.extract(doc)
+    assert doc.authors == ["Sérgio Schüler"]
+    assert metadata._READING_TIME.match("Lesezeit: 4 Min.")
+
+
+def test_by_label_over_categories_and_over_a_group() -> None:
+    """"By" / the post's categories / the name; "By:" over "Editorial Team" credits no
+    person, so the category line under it is no name."""
+    doc = labelled("lab", [
+        ("title", "Wedding Planning Checklist: A Guide & Timeline"),
+        ("body", "A step-by-step wedding planning timeline of all the main things you need "
+                 "to do to pull off a fabulous wedding day."),
+        ("boilerplate", "By"),
+        ("heading", "Wedding Checklists Just Engaged Wedding Planning"),
+        ("heading", "Naoise McNally"),
+    ])
+    metadata.extract(doc)
+    assert doc.authors == ["Naoise McNally"]
+    team = labelled("team", [
+        ("title", "2025 Renovation Trends & Why They're Smart"),
+        ("boilerplate", "By:"),
+        ("boilerplate", "Great Day Editorial Team"),
+        ("boilerplate", "Design Style"),
+        ("date", "8/1/2025"),
+        ("body", "From flocked wallpaper in the seventies to mirrored surfaces in the "
+                 "eighties, every decade has its design style."),
+    ])
+    metadata.extract(team)
+    assert team.authors == []
+    assert metadata._labelled_name(team.blocks, 1) == []
+
+
+def test_author_box_label_and_closing_byline() -> None:
+    """"Written by:" over "Emma Ryan Writer" and a note; "Posted By:" closing the story
+    though a related-posts list follows it."""
+    box = labelled("wb", [
+        ("title", "Best Website Builders for 2026"),
+        ("body", "Wix is our top-rated website builder, offering a drag-and-drop editor and "
+                 "quality built-in features."),
+        ("heading", "Written by:"),
+        ("heading", "Emma Ryan Writer"),
+        ("body", "Emma is Lead Writer at the site, having first joined the team in 2022. She "
+                 "manages the topics and tests the builders herself."),
+    ])
+    metadata.extract(box)
+    assert box.authors == ["Emma Ryan"]
+    assert metadata._job_cut("Great Day Editorial Team") == ""
+    closing = labelled("posted", [
+        ("title", "Sourdough Cornbread"),
+        ("body", "This cornbread uses sourdough discard, and it bakes in under an hour."),
+        ("body", "Let it sit for an hour before slicing."),
+        ("body", "You can freeze slices to toast up later."),
+        ("byline", "Posted By: Kiersten · In: Sides, Sourdough"),
+        ("heading", "You'll Also Love"),
+        ("heading", "5 Reasons I Bake Sourdough Bread"),
+        ("heading", "Jalapeño Cheddar Cornbread"),
+        ("body", "I'm Kiersten, a journalist and sommelier with ten years of writing behind me."),
+    ])
+    metadata.extract(closing)
+    assert closing.authors == ["Kiersten"]
+
+
+_FIRST_PERSON_POST = ("I turned an old box into a home server, and my family uses it every "
+                      "day. I wanted it to be private, so I run it myself, and I keep my "
+                      "notes here for me.")
+
+
+def test_personal_site_owner() -> None:
+    """A personal site's masthead names its writer: a possessive one on its own, a plain
+    name (or an "About <name>" menu item) over a first-person post; not a menu phrase."""
+    own = labelled("own", [
+        ("title", "Colin Watson's blog"),
+        ("boilerplate", "Dec 18 2025 Preparing a transition in Debusine"),
+        ("body", "We announced a public beta of the repositories recently, and one thing "
+                 "that came up is how to test large changes."),
+    ])
+    metadata.extract(own)
+    assert own.authors == ["Colin Watson"]
+    lines = [("boilerplate", "Owain Brennan"), ("boilerplate", "Home Blog"),
+             ("title", "Turning a Box into a Private AI Home Server"),
+             ("date", "15 Dec, 2025"), ("body", _FIRST_PERSON_POST)]
+    plain = labelled("plain", lines)
+    metadata.extract(plain)
+    assert plain.authors == ["Owain Brennan"]
+    menu = labelled("menu", [("boilerplate", "Shop All"), ("boilerplate", "About Melissa Neill"),
+                             *lines[2:]])
+    metadata.extract(menu)
+    assert menu.authors == ["Melissa Neill"]
+    told = labelled("told", [*lines[:4], ("body", "The server runs quietly in a cupboard and "
+                                                  "serves media to the house.")])
+    metadata.extract(told)
+    assert told.authors == []  # not in the first person: the name may be anyone's
+    shop = labelled("shop", [("boilerplate", "Shop Websites"), *lines[1:]])
+    metadata.extract(shop)
+    assert shop.authors == []
