@@ -474,7 +474,10 @@ def _read_signatures(paths: list[Path], n_docs: int, empty: pa.Table) -> pa.Tabl
         n = table.num_rows
         values = table.column("signature").combine_chunks().flatten()
         matrix[at:at + n] = values.to_numpy().reshape(n, width)
-        rest.append(table.drop_columns(["signature"]))
+        # copies: a file's columns are slices of one buffer, which would keep the
+        # signatures alive (Table.combine_chunks leaves single chunks as they are)
+        rest.append(pa.table({name: table[name].combine_chunks()
+                              for name in table.column_names if name != "signature"}))
         at += n
     signature = pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel()), width)
     table = pa.concat_tables(rest).combine_chunks()

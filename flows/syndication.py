@@ -609,7 +609,8 @@ def passage_stats(passages: pa.Table, assignments: pa.Table) -> pa.Table:
     own = doc_ids.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     found = found[own]  # per passage: its document's row in `assignments`
     code = np.where(found >= 0, cluster_code[found], len(clusters.dictionary) + own)
-    fingerprint = passages.column("fingerprint").to_numpy()
+    prints = passages.column("fingerprint").combine_chunks()  # a copy, as position below
+    fingerprint = prints.to_numpy()
     order = np.lexsort((code, fingerprint))  # by fingerprint, then cluster
     fp, cl = fingerprint[order], code[order]
     new_fp = np.r_[True, fp[1:] != fp[:-1]][:n]
@@ -621,10 +622,10 @@ def passage_stats(passages: pa.Table, assignments: pa.Table) -> pa.Table:
     row_group[order] = group
     first_doc = own[first_row[row_group]].astype(np.int32)
     return pa.table(
-        {
+        {  # new arrays only: columns of `passages` may share buffers with what it drops
             "doc_id": doc_ids,
-            "position": passages.column("position"),
-            "fingerprint": passages.column("fingerprint"),
+            "position": passages.column("position").combine_chunks(),
+            "fingerprint": prints,
             "passage_other_stories": pa.array(distinct[row_group] - 1, pa.int32()),
             "passage_first_doc": pa.DictionaryArray.from_arrays(first_doc, doc_ids.dictionary),
         }
