@@ -15,6 +15,7 @@ measure what Prefect adds.
 
 from __future__ import annotations
 
+import bisect
 import resource
 import time
 from collections import Counter, deque
@@ -200,6 +201,7 @@ class _Articles:
 
     def __init__(self) -> None:
         self._tables: list[pa.Table] = []
+        self._starts: list[int] = []  # the first row of each table
         self._pending: list[tuple[str, str, int, str]] = []
         self._rows = 0  # in _tables
         self._row_of: dict[int, int] = {}  # int(doc_id, 16) (all 96 bits: exact) -> row
@@ -217,6 +219,7 @@ class _Articles:
     def end_batch(self) -> None:
         if self._pending:
             columns = list(zip(*self._pending, strict=True))
+            self._starts.append(self._rows)
             self._tables.append(pa.Table.from_arrays(
                 [pa.array(c, f.type) for c, f in zip(columns, _RECORD_SCHEMA, strict=True)],
                 schema=_RECORD_SCHEMA))
@@ -232,11 +235,8 @@ class _Articles:
     def _path(self, row: int) -> str:
         if row >= self._rows:
             return self._pending[row - self._rows][0]
-        for table in self._tables:
-            if row < table.num_rows:
-                return table["source_path"][row].as_py()
-            row -= table.num_rows
-        raise IndexError(row)
+        t = bisect.bisect_right(self._starts, row) - 1
+        return self._tables[t]["source_path"][row - self._starts[t]].as_py()
 
     def table(self) -> pa.Table:
         self.end_batch()
