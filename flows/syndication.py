@@ -594,39 +594,43 @@ def passage_stats(passages: pa.Table, assignments: pa.Table) -> pa.Table:
 
     `passages` is all batches' passage tables concatenated in run order: the first row
     with a fingerprint names `passage_first_doc`. Docs missing from `assignments` count
-    as their own cluster. Integer codes and one sort (about 64 bytes a passage at the
+    as their own cluster. 32-bit codes and one sort (about 40 bytes a passage at the
     peak): Arrow joins over string keys needed ten times that, GBs at a million documents.
     Both doc_id columns are dictionary-encoded (a document's id is stored once, not once
     per paragraph and again per paragraph that cites it).
     """
     n = passages.num_rows
+    # encoded chunk by chunk against one dictionary: no run-wide copy of the id strings
     doc_ids = pc.dictionary_encode(
-        pa.chunked_array(passages.column("doc_id").chunks, pa.string()).combine_chunks())
+        pa.chunked_array(passages.column("doc_id").chunks, pa.string())).combine_chunks()
+    own = doc_ids.indices.to_numpy(zero_copy_only=False).astype(np.int32)
     found = pc.index_in(doc_ids.dictionary, value_set=assignments.column("doc_id"))
-    found = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    found = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)[own]
     clusters = pc.dictionary_encode(assignments.column("cluster_id").combine_chunks())
-    cluster_code = np.r_[clusters.indices.to_numpy(zero_copy_only=False), 0].astype(np.int64)
-    own = doc_ids.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    found = found[own]  # per passage: its document's row in `assignments`
-    code = np.where(found >= 0, cluster_code[found], len(clusters.dictionary) + own)
+    cluster_code = np.r_[clusters.indices.to_numpy(zero_copy_only=False), 0].astype(np.int32)
+    code = np.where(found >= 0, cluster_code[found], np.int32(len(clusters.dictionary)) + own)
+    del found
     prints = passages.column("fingerprint").combine_chunks()  # a copy, as position below
     fingerprint = prints.to_numpy()
     order = np.lexsort((code, fingerprint))  # by fingerprint, then cluster
     fp, cl = fingerprint[order], code[order]
+    del code
     new_fp = np.r_[True, fp[1:] != fp[:-1]][:n]
     new_pair = new_fp | np.r_[True, cl[1:] != cl[:-1]][:n]
-    group = np.cumsum(new_fp) - 1
-    distinct = np.bincount(group, weights=new_pair).astype(np.int32)
+    del fp, cl
+    group = (np.cumsum(new_fp) - 1).astype(np.int32)
+    distinct = np.bincount(group[new_pair], minlength=int(new_fp.sum())).astype(np.int32)
     first_row = np.minimum.reduceat(order, np.flatnonzero(new_fp)) if n else order
-    row_group = np.empty(n, dtype=np.int64)
+    row_group = np.empty(n, dtype=np.int32)
     row_group[order] = group
-    first_doc = own[first_row[row_group]].astype(np.int32)
+    del order, group, new_fp, new_pair
+    first_doc = own[first_row[row_group]]
     return pa.table(
         {  # new arrays only: columns of `passages` may share buffers with what it drops
             "doc_id": doc_ids,
             "position": passages.column("position").combine_chunks(),
             "fingerprint": prints,
-            "passage_other_stories": pa.array(distinct[row_group] - 1, pa.int32()),
+            "passage_other_stories": pa.array(distinct[row_group] - 1),
             "passage_first_doc": pa.DictionaryArray.from_arrays(first_doc, doc_ids.dictionary),
         }
     )
