@@ -346,7 +346,9 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
         assign = pa.concat_tables([parent.assignments(), new_assign])
     else:
         all_sigs, assign = new_sigs, syndication.cluster(new_sigs, params)
-    pq.write_table(all_sigs, staging.state / "signatures.parquet", compression="zstd")
+    # in row groups: one group of a million signatures is encoded whole in memory (+1 GB)
+    pq.write_table(all_sigs, staging.state / "signatures.parquet", compression="zstd",
+                   row_group_size=65_536)
     del all_sigs, new_sigs
     release_free_memory()
     new_passages = _concat([read_arrow(p) for p in spilled("passages")],
