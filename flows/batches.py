@@ -159,16 +159,14 @@ def save_stats(work: Path, stats: blocks.LineStats) -> Path:
     """The run's line statistics, saved once for every pass-2 step to load (sending them
     with each batch would pickle the same arrays a thousand times at a million documents)."""
     path = work / "line_stats.npz"
-    keys, counts = stats.arrays()
-    np.savez(path, keys=keys, counts=counts, n_docs=stats.n_docs)
+    stats.save(path)
     return path
 
 
 @lru_cache(maxsize=1)
 def _load_stats(path: Path) -> blocks.LineStats:
     """Once per worker process and run (the path names the run's scratch folder)."""
-    with np.load(path) as z:
-        return blocks.LineStats.from_arrays(z["keys"], z["counts"], int(z["n_docs"]))
+    return blocks.LineStats.load(path)
 
 
 @dataclass

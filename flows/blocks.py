@@ -379,12 +379,18 @@ class LineStats:
         self._compact()
         return self._keys, self._counts
 
+    def save(self, path: Path) -> None:
+        """Write the counts to an .npz file (`load` reads it back)."""
+        keys, counts = self.arrays()
+        np.savez(path, keys=keys, counts=counts, n_docs=self.n_docs)
+
     @classmethod
-    def from_arrays(cls, keys: np.ndarray, counts: np.ndarray, n_docs: int) -> LineStats:
-        stats = cls()
-        stats._keys = keys.astype(np.uint64)
-        stats._counts = counts.astype(np.uint32)
-        stats.n_docs = int(n_docs)
+    def load(cls, path: Path) -> LineStats:
+        with np.load(path) as z:
+            stats = cls()
+            stats._keys = z["keys"].astype(np.uint64)
+            stats._counts = z["counts"].astype(np.uint32)
+            stats.n_docs = int(z["n_docs"])
         return stats
 
     def prune(self, min_docs: int = 2) -> None:

@@ -74,8 +74,7 @@ class Parent:
 
     def line_stats(self) -> blocks.LineStats:
         """How many of the parent's documents contain each line (saved unpruned)."""
-        with np.load(self.path / "state" / "line_stats.npz") as z:
-            return blocks.LineStats.from_arrays(z["keys"], z["counts"], int(z["n_docs"]))
+        return blocks.LineStats.load(self.path / "state" / "line_stats.npz")
 
     def signatures(self) -> pa.Table:
         return self._read("signatures", "state/signatures.parquet")

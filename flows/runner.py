@@ -306,9 +306,7 @@ def _run_locked(inputs: list[Path], staging: Staging, config: RunConfig, executo
         r = _read_inputs(inputs, staging, config, executor, tick, parent, skip_known=False)
     counts["inputs"], rejects, articles = r.inputs, r.rejects, r.articles
     n_batches = len(r.duplicates)
-    keys, key_counts = r.stats.arrays()
-    np.savez(staging.state / "line_stats.npz", keys=keys, counts=key_counts,
-             n_docs=r.stats.n_docs)
+    r.stats.save(staging.state / "line_stats.npz")  # unpruned: what a later run goes on from
     r.stats.prune(min_docs=2)
     stats = save_stats(staging.work, r.stats)
     laps.lap("read_repair_segment")
