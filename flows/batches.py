@@ -22,7 +22,13 @@ import pyarrow as pa
 
 from flows import blocks, language, metadata, read, repair, syndication
 from flows.model import Block, Document, Reject
-from flows.tables import articles_table, blocks_table
+from flows.tables import (
+    articles_table,
+    blocks_table,
+    with_clusters,
+    with_meta,
+    with_passages,
+)
 
 
 @contextmanager
@@ -90,14 +96,14 @@ def _unpack(values: list) -> Document:
     return Document(*values)
 
 
-def _save(work: Path, index: int, docs: list[Document],
-          hashes: list[list[int]] | None = None) -> None:
-    """Cache a batch; `hashes` (each document's line hashes) travel with it to labelling."""
+def _save(work: Path, index: int, docs: list[Document], hashes: list[list[int]]) -> None:
+    """Cache a batch for pass 2; `hashes` (each document's line hashes) travel with it to
+    labelling."""
     with open(_cache_path(work, index), "wb") as f:
         pickle.dump(([_pack(d) for d in docs], hashes), f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _load(work: Path, index: int) -> tuple[list[Document], list[list[int]] | None]:
+def _load(work: Path, index: int) -> tuple[list[Document], list[list[int]]]:
     with open(_cache_path(work, index), "rb") as f:
         packed, hashes = pickle.load(f)
     return [_unpack(v) for v in packed], hashes
@@ -148,6 +154,10 @@ def is_known(docs: list[Document], known: Path) -> np.ndarray:
     return keys[pos] == mine
 
 
+# the metadata columns propagation may change (after doc_id and cluster_id)
+PROPAGATED_COLUMNS = tuple(metadata.META_SCHEMA.names[2:])
+
+
 def pass2_path(work: Path, kind: str, index: int) -> Path:
     """What pass 2 leaves in the scratch folder for the run-wide step, one Arrow file per
     batch and kind (signatures, passages, meta): the orchestrator then reads one kind at a
@@ -184,17 +194,20 @@ def analyse_batch(
     params: syndication.SyndicationParams,
 ) -> Pass2Result:
     """label -> metadata -> language -> signatures for one cached batch (`stats`: the
-    file `save_stats` wrote). Signatures, passages and metadata go to the folder."""
+    file `save_stats` wrote). Signatures, passages, metadata and the batch's article and
+    block rows go to the folder as Arrow files."""
     cached, hashes = _load(work, index)
+    _cache_path(work, index).unlink()  # read once; a million documents' cache is GBs
     keep = [i for i, d in enumerate(cached) if d.source_path not in drop]
     docs = [cached[i] for i in keep]
-    blocks.label_batch(docs, _load_stats(stats), [hashes[i] for i in keep] if hashes else None)
+    blocks.label_batch(docs, _load_stats(stats), [hashes[i] for i in keep])
     metadata.extract_batch(docs)
     language.detect_batch(docs)
-    _save(work, index, docs)
     tables = {"signatures": syndication.signature_table(docs, params),
               "passages": syndication.passage_table(docs, params),
-              "meta": metadata.meta_table(docs)}
+              "meta": metadata.meta_table(docs),
+              "articles": articles_table(docs),
+              "blocks": blocks_table(docs)}
     for kind, table in tables.items():
         write_arrow(pass2_path(work, kind, index), table)
     return Pass2Result(index=index, doc_ids=tables["meta"]["doc_id"].combine_chunks())
@@ -216,18 +229,9 @@ def read_arrow(path: Path) -> pa.Table:
 def finish_batch(
     work: Path, index: int, assignments: pa.Table, meta: pa.Table, passages: pa.Table
 ) -> tuple[pa.Table, pa.Table]:
-    """Apply clusters and propagated metadata to a batch (tables hold this batch's rows
-    only); return its article and block rows."""
-    docs, _ = _load(work, index)
-    by_id = {r["doc_id"]: r for r in assignments.to_pylist()}
-    for d in docs:
-        a = by_id[d.doc_id]
-        d.cluster_id = a["cluster_id"]
-        d.is_canonical = a["is_canonical"]
-        d.duplicate_of = a["duplicate_of"]
-        d.similarity = a["similarity"]
-        d.similarity_method = a["similarity_method"]
-    metadata.apply_meta(docs, meta)
-    return articles_table(docs), blocks_table(docs, passages)
-
-
+    """A batch's article and block rows (pass 2 left them in the folder) with the run-wide
+    results joined in Arrow: clusters, propagated metadata, passage statistics (each table
+    holds this batch's rows only)."""
+    articles = with_clusters(read_arrow(pass2_path(work, "articles", index)), assignments)
+    articles = with_meta(articles, meta, PROPAGATED_COLUMNS)
+    return articles, with_passages(read_arrow(pass2_path(work, "blocks", index)), passages)
