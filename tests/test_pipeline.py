@@ -71,6 +71,27 @@ def test_blocks_rebuild_each_document(seeds_run):
         assert all(b["reason"] for b in mine if b["role"] != "body")
 
 
+def test_blocks_carry_their_passage_fingerprints(seeds_run):
+    """Every long body block carries its paragraph's fingerprint (the same 64 bits, signed
+    for Spark); the two copies of the AFP story name the first copy of each shared one."""
+    from flows.syndication import passage_fingerprint
+
+    version = seeds_run / latest_version(seeds_run)
+    blocks = pq.read_table(version / "blocks.parquet").to_pylist()
+    ids = {a["source_path"][:3]: a["doc_id"] for a in _articles(seeds_run)}
+    printed = [b for b in blocks if b["passage_fingerprint"] is not None]
+    assert printed and all(b["role"] == "body" for b in printed)
+    for b in printed:
+        assert b["passage_fingerprint"] % (1 << 64) == passage_fingerprint(b["text"])
+    assert any(b["passage_fingerprint"] < 0 for b in printed)  # the top bit set: signed
+    first = {b["passage_fingerprint"]: b["passage_first_doc"] for b in printed
+             if b["doc_id"] == ids["001"]}
+    shared = [b for b in printed if b["doc_id"] == ids["003"]
+              and b["passage_fingerprint"] in first]
+    assert len(shared) >= 3
+    assert all(b["passage_first_doc"] == first[b["passage_fingerprint"]] for b in shared)
+
+
 def test_manifest_accounts_for_every_file(seeds_run):
     version = seeds_run / latest_version(seeds_run)
     m = json.loads((version / "manifest.json").read_text())
