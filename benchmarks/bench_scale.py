@@ -4,9 +4,10 @@
 
 For each size N, generates (once, cached in --corpus-dir) a JSONL corpus of N articles
 amplified from the devset (`make_corpus.py`), then runs newsprep over it in a child process
-and samples the resident memory of that process and all its children (the workers) four
-times a second. Prints, per size: wall seconds, docs/s, MB/s, peak RSS of the whole process
-tree, and docs/s of each pass (from the version's manifest); then the cost ratio of each
+and samples the memory of that process and all its children (the workers) four times a
+second. Prints, per size: wall seconds, docs/s, MB/s, peak RSS and PSS of the whole process
+tree, how many cores it kept busy on average (its CPU seconds over wall seconds), and docs/s
+of each pass (from the version's manifest); then the cost ratio of each
 size to the previous one per document (1.0 = linear). A table, then one JSON line.
 
 Engines: `cli` runs `newsprep run --workers N` (the Prefect flow, what users run); `plain`
@@ -20,11 +21,13 @@ import argparse
 import itertools
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,28 +71,44 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _tree_rss(pid: int) -> int:
-    total = 0
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) in bytes, summed over the process and its descendants. RSS counts a page
+    shared by forked workers once in each; PSS divides it among them (what the tree
+    really takes from the machine)."""
+    rss = pss = 0
     for p in [pid, *_children(pid)]:
         try:
             with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
+                rss += int(f.read().split()[1]) * PAGE
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                pss += next(int(line.split()[1]) * 1024 for line in f
+                            if line.startswith("Pss:"))
+        except (OSError, IndexError, ValueError, StopIteration):
             continue
-    return total
+    return rss, pss
 
 
-def run_measured(cmd: list[str], cwd: Path) -> tuple[float, int]:
-    """Run `cmd`; return (wall seconds, peak RSS in bytes of it and its descendants)."""
+@dataclass
+class Measured:
+    wall: float  # seconds
+    cpu: float  # CPU seconds of the process and all its descendants
+    peak_rss: int  # bytes, summed over the tree at the sample with the largest sum
+    peak_pss: int
+
+
+def run_measured(cmd: list[str], cwd: Path) -> Measured:
+    """Run `cmd` and measure it with all its descendants (the worker processes)."""
     start = time.perf_counter()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, pss = _tree_memory(proc.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             done.wait(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -100,7 +119,10 @@ def run_measured(cmd: list[str], cwd: Path) -> tuple[float, int]:
     sampler.join()
     if proc.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode()[-3000:]}")
-    return wall, peak
+    # the workers were waited for by the run, so their time is in its children's usage
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
+    return Measured(wall, cpu, peak, peak_pss)
 
 
 def corpus_for(n: int, folder: Path, source: Path, kb: float) -> Path:
@@ -138,14 +160,18 @@ def main() -> None:
         else:
             cmd = [sys.executable, "-c", PLAIN, str(corpus), str(out), str(args.workers),
                    str(args.batch_size)]
-        wall, peak = run_measured(cmd, ROOT)
+        m = run_measured(cmd, ROOT)
+        wall = m.wall
         latest = (out / "LATEST").read_text().strip()
         manifest = json.loads((out / latest / "manifest.json").read_text())
         mb = corpus.stat().st_size / 1e6
         rows.append({
             "docs": n, "mb": round(mb, 1), "seconds": round(wall, 1),
             "docs_per_s": round(n / wall), "mb_per_s": round(mb / wall, 2),
-            "peak_rss_mb": round(peak / 1e6),
+            "peak_rss_mb": round(m.peak_rss / 1e6),
+            "peak_pss_mb": round(m.peak_pss / 1e6),
+            "cpu_seconds": round(m.cpu, 1),
+            "cores_busy": round(m.cpu / wall, 2),
             "pass_docs_per_s": {k: round(n / v) if v else None
                                 for k, v in manifest.get("seconds", {}).items()},
             "main_peak_rss_mb_by_pass": manifest.get("peak_rss_mb", {}),
@@ -160,11 +186,11 @@ def main() -> None:
     print(f"engine {args.engine}, workers {args.workers}, batch {args.batch_size}, "
           f"{os.cpu_count()} CPUs")
     print(f"{'docs':>9} {'MB':>7} {'seconds':>8} {'docs/s':>7} {'MB/s':>6} {'peak RSS MB':>11}"
-          f" {'cost/doc vs prev':>16}")
+          f" {'peak PSS MB':>11} {'cores busy':>10} {'cost/doc vs prev':>16}")
     for r in rows:
         print(f"{r['docs']:>9} {r['mb']:>7} {r['seconds']:>8} {r['docs_per_s']:>7} "
-              f"{r['mb_per_s']:>6} {r['peak_rss_mb']:>11} "
-              f"{r.get('cost_per_doc_vs_previous', ''):>16}")
+              f"{r['mb_per_s']:>6} {r['peak_rss_mb']:>11} {r['peak_pss_mb']:>11} "
+              f"{r['cores_busy']:>10} {r.get('cost_per_doc_vs_previous', ''):>16}")
     for r in rows:
         passes = ", ".join(f"{k} {v}" for k, v in r["pass_docs_per_s"].items())
         print(f"{r['docs']:>9} docs/s by pass: {passes}")
