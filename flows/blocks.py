@@ -20,6 +20,8 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +57,7 @@ class _ContainsRule:
     pattern_triggers: frozenset[str]  # words one of which must be in the line; empty = always
     pattern_marks: tuple[str, ...]  # non-word triggers ("©", "|")
 
-    def search(self, stripped: str, folded: str, words: set[str] | None) -> bool:
+    def search(self, stripped: str, folded: str, words: frozenset[str] | None) -> bool:
         """Whether the rule matches; `words` is None when the line cannot be split into
         words (CJK), and then every regex is tried."""
         if words is None:  # no word split (CJK): try every phrase
@@ -87,14 +89,17 @@ class RuleSet:
     contains_words: frozenset[str]  # every contains-rule key word and trigger
     word_rules: dict[str, frozenset[int]]  # key word or trigger -> contains rules it can wake
     mark_rules: tuple[tuple[str, int], ...]  # non-word trigger ("©", "|") -> its rule
+    marks: re.Pattern[str] | None  # any mark of mark_rules
     always: frozenset[int]  # contains rules with patterns and no trigger: always tried
+    max_words: int  # the longest line a contains rule may match
     costs: dict[str, float]  # rule name -> how much the line breaks the article run
     ends: frozenset[str]  # rules whose lines end an article (comments, related lists)
 
-    def match(self, stripped: str, n_words: int, words: set[str] | None = None,
+    def match(self, stripped: str, n_words: int, words: frozenset[str] | None = None,
               folded: str | None = None) -> str | None:
         """The name of the first rule matching this stripped line, else None (`words` and
-        `folded`, from `line_words`, may be passed in when several rule sets are tried)."""
+        `folded`, from `line_words` with keywords that include `contains_words`, may be
+        passed in when several rule sets are tried)."""
         if n_words <= _WIDGET_MAX_WORDS:
             if self.line is not None and n_words <= _LINE_RULE_MAX_WORDS:
                 m = self.line.fullmatch(stripped)
@@ -104,17 +109,20 @@ class RuleSet:
                 m = self.tokens.fullmatch(stripped)
                 if m:
                     return m.lastgroup
+        if n_words > self.max_words:
+            return None  # too long for every contains rule
         if folded is None:
-            folded, words = line_words(stripped)
+            folded, words = line_words(stripped, self.contains_words)
         if words is None:  # no word split (CJK): every rule is a candidate
             candidates: Iterable[int] = range(len(self.contains))
         else:  # only the rules one of whose key words or marks the line holds
-            woken = set(self.always)
-            for word in self.contains_words.intersection(words):
-                woken |= self.word_rules[word]
-            woken.update(i for mark, i in self.mark_rules if mark in stripped)
-            if not woken:
+            keys = self.contains_words.intersection(words)
+            marked = self.marks is not None and self.marks.search(stripped) is not None
+            if not (keys or marked or self.always):
                 return None  # the common case for prose
+            woken = self.always.union(*map(self.word_rules.__getitem__, keys))
+            if marked:  # one scan above, not one a mark
+                woken |= {i for mark, i in self.mark_rules if mark in stripped}
             candidates = sorted(woken)  # rule order decides between several matches
         for i in candidates:
             rule = self.contains[i]
@@ -123,18 +131,30 @@ class RuleSet:
         return None
 
 
-def line_words(stripped: str) -> tuple[str, set[str] | None]:
-    """The casefolded line and its set of words (None for CJK text, which has no spaces)."""
+def line_words(stripped: str, keywords: frozenset[str]) -> tuple[str, frozenset[str] | None]:
+    """The casefolded line and which of `keywords` are among its words (None for CJK text,
+    which has no spaces). Rules only ever ask about their key words, and a set of the few
+    found is much cheaper to build than a set of every word of a paragraph."""
     folded = stripped.casefold()
     if not stripped.isascii() and _CJK.search(stripped):
         return folded, None
-    return folded, set(_split_words(folded))
+    return folded, keywords.intersection(_split_words(folded))
 
 
 def _split_words(text: str) -> list[str]:
-    """`text` split into words at whitespace and punctuation (one C-level regex scan: about
-    twice as fast as translating punctuation to spaces and splitting)."""
+    """`text` split into words at whitespace and punctuation: one C-level regex scan, or for
+    ASCII text (most lines) a byte-level translate of separators to spaces and a split,
+    faster still."""
+    if text.isascii():
+        return text.encode().translate(_ASCII_SEPARATORS_TO_SPACE).decode().split()
     return _WORD_RUN.findall(text)
+
+
+def _ascii_to_space(keep: re.Pattern[str]) -> bytes:
+    """A bytes.translate table turning every ASCII character that `keep` does not match into
+    a space: derived from the regex itself, so the ASCII fast paths split exactly as it
+    does (str.split's ASCII whitespace is a subset of what the table turns into spaces)."""
+    return bytes(c if keep.fullmatch(chr(c)) else 0x20 for c in range(256))
 
 
 def _phrase_regex(phrase: str) -> str:
@@ -151,6 +171,8 @@ _WORD = re.compile(r"\w+")
 _PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~«»‘’‚“”„–—…·•›‹¡¿"
 _WORD_RUN = re.compile("[^\\s" + re.escape(_PUNCTUATION) + "]+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_ASCII_SEPARATORS_TO_SPACE = _ascii_to_space(_WORD_RUN)
+_ASCII_NON_WORD_TO_SPACE = _ascii_to_space(_WORD)
 
 
 def _contains_rule(rule: dict) -> _ContainsRule:
@@ -234,8 +256,11 @@ def load_rules(paths: Iterable[Path]) -> RuleSet:
         contains_words=frozenset(word_rules),
         word_rules={w: frozenset(ids) for w, ids in word_rules.items()},
         mark_rules=tuple((m, i) for i, r in enumerate(contains) for m in r.pattern_marks),
+        marks=re.compile("|".join(re.escape(m) for r in contains for m in r.pattern_marks))
+        if any(r.pattern_marks for r in contains) else None,
         always=frozenset(i for i, r in enumerate(contains) if r.patterns is not None
                          and not r.pattern_triggers and not r.pattern_marks),
+        max_words=max((r.max_words for r in contains), default=-1),
         line=re.compile("|".join(line_alts)) if line_alts else None,
         tokens=re.compile("|".join(token_alts)) if token_alts else None,
         contains=tuple(contains),
@@ -248,6 +273,7 @@ def load_rules(paths: Iterable[Path]) -> RuleSet:
 
 _BOILERPLATE_RULES = load_rules([RULES_DIR / "boilerplate.toml"])
 _ROLE_RULES = load_rules([RULES_DIR / "roles.toml"])
+_KEYWORDS = _BOILERPLATE_RULES.contains_words | _ROLE_RULES.contains_words
 
 
 def _load_stopwords(path: Path) -> frozenset[str]:
@@ -282,12 +308,20 @@ def segment_batch(docs: list[Document]) -> None:
 _DIGITS = re.compile(r"\d")
 _ASCII_DIGITS = str.maketrans("123456789", "000000000")  # str.translate is fast on ASCII
 _HAS_ASCII_DIGIT = re.compile(r"[1-9]")
+# On ASCII bytes, what `_line_hash` does to a line: casefold, digits to 0, and the separators
+# str.split knows but bytes.split does not (\x1c-\x1f) to spaces.
+_ASCII_HASH_FOLD = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ123456789\x1c\x1d\x1e\x1f",
+    b"abcdefghijklmnopqrstuvwxyz000000000    ")
 
 
 @lru_cache(maxsize=1 << 16)
 def _line_hash(line: str) -> int:
     """xxh3 of the line casefolded, digits folded to 0, whitespace collapsed; 0 if blank.
     Cached: template lines recur on every page of a site, in pass 1 and in pass 2."""
+    if line.isascii():  # most lines: the same normalisation done on bytes, in fewer passes
+        norm_bytes = b" ".join(line.encode().translate(_ASCII_HASH_FOLD).split())
+        return xxhash.xxh3_64_intdigest(norm_bytes) if norm_bytes else 0
     norm = " ".join(line.casefold().split())
     if not norm:
         return 0
@@ -448,6 +482,7 @@ _TERMINAL = frozenset(".!?\"”’»…'")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _HAS_DIGIT = re.compile(r"\d")
 _CODE_CHARS = "{};=<>"  # many of these: program text or markup, not article prose
+_NOT_CODE_BYTES = bytes(c for c in range(256) if chr(c) not in _CODE_CHARS)
 _CODE_MIN_SHARE = 0.04  # share of code characters that marks a line as code
 _CODE_MIN_SHARE_OPEN = 0.02  # ... when it does not end like a sentence (flattened code)
 _SCRIPTS = (
@@ -457,20 +492,34 @@ _SCRIPTS = (
     ("greek", re.compile(r"[\u0370-\u03ff]")),
     ("latin", _LATIN := re.compile(r"[A-Za-z\u00c0-\u024f]")),
 )
+_ASCII_BYTES = bytes(range(128))
+_ASCII_NON_LETTER_BYTES = bytes(c for c in range(256) if not _LATIN.match(chr(c)) or c >= 128)
 
 
 def _is_code_like(stripped: str) -> bool:
     """Program text or markup flattened onto one line. Prose has about one code character
     in 250; a code block one in 20-40, and it ends on "}" or a closing tag, not a full stop."""
     share = _CODE_MIN_SHARE if stripped[-1] in _TERMINAL else _CODE_MIN_SHARE_OPEN
-    return sum(map(stripped.count, _CODE_CHARS)) >= max(4, share * len(stripped))
+    # code characters are ASCII, and UTF-8 never uses ASCII bytes inside a multi-byte
+    # character: deleting every other byte leaves just them, counted in one C pass
+    code = stripped.encode("utf-8", "surrogatepass").translate(None, _NOT_CODE_BYTES)
+    return len(code) >= max(4, share * len(stripped))
+
+
+def _latin_letters(text: str) -> int:
+    """How many characters of `text` _LATIN matches: its ASCII letters counted at byte level
+    in C, then the regex run on the few non-ASCII characters only (a regex scan of a whole
+    paragraph costs ten times more)."""
+    ascii_letters = text.encode("ascii", "ignore").translate(None, _ASCII_NON_LETTER_BYTES)
+    non_ascii = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
+    return len(ascii_letters) + len(_LATIN.findall(non_ascii.decode("utf-8", "surrogatepass")))
 
 
 def _script(text: str) -> str | None:
     """The script most letters of `text` are written in (None if it has no letters)."""
     if text.isascii():
         return "latin" if _HAS_LETTER.search(text) else None
-    if len(_LATIN.findall(text)) * 2 > len(text):  # no other script can outnumber it
+    if _latin_letters(text) * 2 > len(text):  # no other script can outnumber it
         return "latin"
     best, best_n = None, 0
     for name, rx in _SCRIPTS:
@@ -493,12 +542,21 @@ def _line_rule(stripped: str, n_words: int) -> str | None:
     return rule
 
 
+def _count_words(stripped: str) -> int:
+    """len(stripped.split()) for a stripped non-empty line, mostly without building the
+    words: the only whitespace a printable string holds is the plain space, so a line with
+    single spaces has one word more than it has spaces."""
+    if stripped.isprintable() and "  " not in stripped:
+        return stripped.count(" ") + 1
+    return len(stripped.split())
+
+
 @lru_cache(maxsize=1 << 16)
 def _line_facts(s: str) -> tuple[int, str | None, float, str | None]:
     """What labelling needs from a stripped non-empty line on its own: word count, rule,
     weight in the density score, and the line's script when a script differing from the
     document's would make it `foreign_script` (else None). Cached: template lines recur."""
-    w = len(s.split())
+    w = _count_words(s)
     rule = _line_rule(s, w)
     script = None
     if rule is None and w <= _TEMPLATE_MAX_WORDS and not s.isascii():
@@ -519,7 +577,7 @@ def _line_facts(s: str) -> tuple[int, str | None, float, str | None]:
 
 def _line_role(stripped: str, n_words: int) -> str | None:
     """Name of the rule that gives this line a non-body role, or None."""
-    folded, words = line_words(stripped)
+    folded, words = line_words(stripped, _KEYWORDS)
     name = _BOILERPLATE_RULES.match(stripped, n_words, words, folded)
     if name is not None:
         return name
@@ -542,8 +600,13 @@ _MIN_STOPWORD_SHARE = 0.12  # prose has function words; menus and tag lists do n
 def _is_prose_like(stripped: str) -> bool:
     """A long line without sentence punctuation still reads as prose (enough function
     words), unlike a menu, tag cloud or archive list printed on one line."""
-    words = _WORD.findall(stripped.casefold())
-    return bool(words) and sum(w in _STOPWORDS for w in words) >= _MIN_STOPWORD_SHARE * len(words)
+    folded = stripped.casefold()
+    if folded.isascii():  # \w+ runs, the fast way (see _ascii_to_space)
+        words = folded.encode().translate(_ASCII_NON_WORD_TO_SPACE).decode().split()
+    else:
+        words = _WORD.findall(folded)
+    return bool(words) and (sum(map(_STOPWORDS.__contains__, words))
+                            >= _MIN_STOPWORD_SHARE * len(words))
 
 
 def _max_run(weights: list[float]) -> tuple[int, int]:
@@ -571,6 +634,11 @@ _COMMENT_SIGNALS = frozenset({"date_line", "relative_time", "comment_header", "s
 def _repeated_runs(stripped: list[str], n_words: list[int], lo: int, hi: int) -> set[int]:
     """Lines of the article run [lo, hi] whose text already appeared earlier in the run:
     long ones alone, short ones in runs of repeats."""
+    run_lines = stripped[lo:hi + 1]
+    distinct = set(run_lines)
+    distinct.discard("")
+    if len(distinct) == len(run_lines) - run_lines.count(""):
+        return set()  # no line repeats (nearly every article): one C-level set, no loop
     seen: set[str] = set()
     flagged: list[int] = []
     for i in range(lo, hi + 1):
@@ -596,6 +664,8 @@ def _cut_at_end_marker(weights: list[float], rules: list[str | None], lo: int, h
     """Cut the run [lo, hi] before the first end marker (comments, related lists) that has
     most of the run's prose above it, or a fair amount of prose above it and a comment
     thread below it (comment threads are prose too, so density alone runs on into them)."""
+    if _ENDS.isdisjoint(rules[lo:hi + 1]):
+        return hi  # most runs hold no marker: spare the sums
     total = sum(w for w in weights[lo:hi + 1] if w > 0)
     above = 0.0
     for k in range(lo, hi + 1):
@@ -609,12 +679,16 @@ def _cut_at_end_marker(weights: list[float], rules: list[str | None], lo: int, h
     return hi
 
 
-def _title_score(text: str, n_words: int, distance: int, doc_text: str) -> float:
-    """How much a line above the article looks like its headline."""
+def _title_score(distance: int, recurs: bool, shape: float, below_is_meta: bool,
+                 overlap: float) -> float:
+    """How much a line above the article looks like its headline, from its distance above
+    the article, whether it recurs on the page, its `_title_shape`, whether header meta
+    (byline, date) sits right below it and its `_overlap` with the article. Increasing in
+    `recurs` and `overlap` (at most 1), so fixing them at their best gives upper bounds."""
     score = -0.15 * distance
-    if doc_text.count(text) >= 2:  # headlines recur in menus, breadcrumbs, related lists
+    if recurs:
         score += 2.0
-    return score + _title_shape(text, n_words)
+    return score + shape + 2.0 * below_is_meta + _TITLE_OVERLAP_WEIGHT * overlap
 
 
 @lru_cache(maxsize=1 << 14)
@@ -649,6 +723,20 @@ def _dateline_split(text: str) -> int:
     return 0
 
 
+_BLANK_FACTS = (0, "blank_line", 0.0, None)  # `_line_facts` of a blank line (never scored)
+_FOREIGN_SCRIPT_WEIGHT = -_RULE_COST.get("foreign_script", _ROLE_COST["boilerplate"])
+
+
+def _mark_foreign_script(longest: str, scripts: list[str | None], rules: list[str | None],
+                         weights: list[float]) -> None:
+    """Name the lines whose script (`_line_facts`) differs from the document's, i.e. from
+    its longest line's, `foreign_script`."""
+    doc_script = _script(longest)
+    for i, script in enumerate(scripts):
+        if script is not None and script != doc_script:
+            rules[i], weights[i] = "foreign_script", _FOREIGN_SCRIPT_WEIGHT
+
+
 def label_blocks(blocks: list[Block], doc_counts: list[int], doc_text: str) -> list[Block]:
     """Label one document's blocks (doc_counts[i]: how many documents share block i's line).
 
@@ -656,27 +744,19 @@ def label_blocks(blocks: list[Block], doc_counts: list[int], doc_text: str) -> l
     """
     n = len(blocks)
     stripped = [b.text.strip() for b in blocks]
-    n_words = [0] * n
-    rules: list[str | None] = [None] * n
-    weights: list[float] = []
-    scored: list[int] = []  # block index of each weight
-    lengths = list(map(len, stripped))
-    doc_script = _script(stripped[lengths.index(max(lengths))]) if n else None
-
-    for i, s in enumerate(stripped):
-        if not s:
-            rules[i] = "blank_line"
-            continue
-        w, rule, weight, script = _line_facts(s)
-        n_words[i] = w
-        if script is not None and script != doc_script:
-            rule = "foreign_script"
-            weight = -_RULE_COST.get(rule, _ROLE_COST["boilerplate"])
-        if rule is None and doc_counts[i] >= _TEMPLATE_MIN_DOCS and w <= _TEMPLATE_MAX_WORDS:
-            weight = min(weight, 0.0) - _TEMPLATE_COST
-        rules[i] = rule
-        weights.append(weight)
-        scored.append(i)
+    # whole-list passes (comprehensions, zip) rather than one loop of many statements a line
+    facts = [_line_facts(s) if s else _BLANK_FACTS for s in stripped]
+    n_words, rules, weights, scripts = (
+        (list(column) for column in zip(*facts, strict=True)) if n else ([], [], [], []))
+    if any(scripts):
+        _mark_foreign_script(max(stripped, key=len), scripts, rules, weights)
+    weights = [
+        min(weight, 0.0) - _TEMPLATE_COST
+        if rule is None and count >= _TEMPLATE_MIN_DOCS and w <= _TEMPLATE_MAX_WORDS else weight
+        for weight, rule, count, w in zip(weights, rules, doc_counts, n_words, strict=True)]
+    scored = [i for i, s in enumerate(stripped) if s]  # block index of each weight
+    if len(scored) < n:
+        weights = [weights[i] for i in scored]
 
     lo_s, hi_s = _max_run(weights)
     hi_s = _cut_at_end_marker(weights, [rules[i] for i in scored], lo_s, hi_s)
@@ -687,27 +767,26 @@ def label_blocks(blocks: list[Block], doc_counts: list[int], doc_text: str) -> l
 
     # roles inside the article run
     repeats = _repeated_runs(stripped, n_words, lo, hi)
-    for i in range(n):
+    for i in range(lo, hi + 1):
         b, rule = blocks[i], rules[i]
-        if lo <= i <= hi:
-            if rule is not None:
-                b.role, b.reason = _RULE_ROLE.get(rule, "boilerplate"), rule
-            elif i in repeats:
-                b.role, b.reason = "boilerplate", "repeated_in_document"
-            elif doc_counts[i] >= _TEMPLATE_MIN_DOCS * 2 and n_words[i] <= _TEMPLATE_MAX_WORDS:
-                b.role, b.reason = "boilerplate", "template_line"
-            elif n_words[i] <= _HEADING_MAX_WORDS and stripped[i][-1] not in ".,;":
-                b.role, b.reason = "heading", "heading_shape"
-            else:
-                b.role, b.reason = "body", None
+        if rule is not None:
+            b.role, b.reason = _RULE_ROLE.get(rule, "boilerplate"), rule
+        elif i in repeats:
+            b.role, b.reason = "boilerplate", "repeated_in_document"
+        elif doc_counts[i] >= _TEMPLATE_MIN_DOCS * 2 and n_words[i] <= _TEMPLATE_MAX_WORDS:
+            b.role, b.reason = "boilerplate", "template_line"
+        elif n_words[i] <= _HEADING_MAX_WORDS and stripped[i][-1] not in ".,;":
+            b.role, b.reason = "heading", "heading_shape"
         else:
-            near = lo - _HEADER_REACH <= i < lo or hi < i <= hi + _FOOTER_REACH
-            role = _RULE_ROLE.get(rule, "boilerplate") if rule else "boilerplate"
-            if near and role != "boilerplate":
-                b.role, b.reason = role, rule
-            else:
-                b.role, b.reason = "boilerplate", rule if rule == "blank_line" else (
-                    rule or "outside_article")
+            b.role, b.reason = "body", None
+    for i in chain(range(lo), range(hi + 1, n)) if lo <= hi else range(n):
+        b, rule = blocks[i], rules[i]
+        near = lo - _HEADER_REACH <= i < lo or hi < i <= hi + _FOOTER_REACH
+        role = _RULE_ROLE.get(rule, "boilerplate") if rule else "boilerplate"
+        if near and role != "boilerplate":
+            b.role, b.reason = role, rule
+        else:
+            b.role, b.reason = "boilerplate", rule or "outside_article"
 
     if hi < lo:
         return blocks
@@ -809,10 +888,17 @@ def _pick_title(blocks: list[Block], stripped: list[str], n_words: list[int],
             blocks[i].role, blocks[i].reason = "boilerplate", "standfirst_repeated"
             continue
         if n_words[i] <= 30 and len(s) <= 250 and not _LIST_ITEM.match(s):
-            score = (_title_score(s, n_words[i], distance, doc_text) + 2.0 * below_is_meta
-                     + _TITLE_OVERLAP_WEIGHT * _overlap(s, body_head))
-            if score > best_score:
-                best_at, best_score = i, score
+            # the scores of the line at best (recurring on the page, then also wholly about
+            # the article) bound its score from above: the scans of the article and the page
+            # behind the two run only for a line that could still beat the best so far
+            shape = _title_shape(s, n_words[i])
+            if _title_score(distance, True, shape, below_is_meta, 1.0) > best_score:
+                overlap = _overlap(s, body_head)
+                if _title_score(distance, True, shape, below_is_meta, overlap) > best_score:
+                    recurs = doc_text.count(s) >= 2  # headlines recur in menus, breadcrumbs
+                    score = _title_score(distance, recurs, shape, below_is_meta, overlap)
+                    if score > best_score:
+                        best_at, best_score = i, score
         below_is_meta = False
     return best_at
 
@@ -832,7 +918,7 @@ def _overlap(text: str, body_head: str) -> float:
     if not words:
         return 0.0
     # one or two shared words prove little: scale down lines with few content words
-    return sum(w in body_head for w in words) / len(words) * min(1.0, len(words) / 3)
+    return sum(map(body_head.__contains__, words)) / len(words) * min(1.0, len(words) / 3)
 
 
 @lru_cache(maxsize=1 << 14)
@@ -855,20 +941,37 @@ def _looks_like_meta(text: str, n_words: int) -> bool:
     return bool(_header is not None and _HAS_DIGIT.search(text) and _header.find_dates(text))
 
 
+def _counted_line_hashes(text: str) -> list[int]:
+    """`_line_hashes`, except 0 (counted in no document) for lines of more words than a
+    template line may have: labelling reads the document count of short lines only, and
+    the long ones, nearly all unique, are the costly ones to hash."""
+    limit = _TEMPLATE_MAX_WORDS  # split(None, k) stops early: <= k parts iff <= k words
+    return [_line_hash(line) if len(line.split(None, limit)) <= limit else 0
+            for line in text.split("\n")]
+
+
+_POSITION, _ROLE, _REASON = attrgetter("position"), attrgetter("role"), attrgetter("reason")
+
+
+def _is_plain_segmentation(blocks: list[Block]) -> bool:
+    """Whether the blocks are as `segment` left them (numbered in order, all body, no
+    reason), i.e. not labelled yet. Tested with C-level maps: it runs for every block."""
+    return (list(map(_POSITION, blocks)) == list(range(len(blocks)))
+            and set(map(_ROLE, blocks)) <= {"body"} and not any(map(_REASON, blocks)))
+
+
 def label_batch(docs: list[Document], stats: LineStats,
                 hashes: list[list[int]] | None = None) -> None:
     """Give every block of every document a role (and the deciding rule as its reason).
     `hashes`: each document's `line_hashes`, when pass 1 kept them."""
-    per_doc = hashes if hashes is not None else [_line_hashes(d.text) for d in docs]
-    flat = np.fromiter((h for hs in per_doc for h in hs), dtype=np.uint64)
+    per_doc = hashes if hashes is not None else [_counted_line_hashes(d.text) for d in docs]
+    flat = np.fromiter(chain.from_iterable(per_doc), dtype=np.uint64)
     counts = stats.doc_counts(flat).tolist() if len(flat) else []
     offset = 0
     for doc, hashes in zip(docs, per_doc, strict=True):
         line_counts = counts[offset:offset + len(hashes)]
         offset += len(hashes)
         blocks = doc.blocks
-        if any(b.position != i for i, b in enumerate(blocks)) or any(
-            b.role != "body" or b.reason for b in blocks
-        ):
+        if not _is_plain_segmentation(blocks):
             blocks = segment(doc.text)  # labelling twice starts from the plain lines
         doc.blocks = label_blocks(blocks, [line_counts[b.line] for b in blocks], doc.text)

@@ -431,6 +431,11 @@ _DATELINE_RES: tuple[re.Pattern[str], ...] = (
 )
 
 
+# how every dateline opens: two capitals of a place name ("WASHINGTON", "U.S.") or the "("
+# of an agency tag; a cheap test that spares the patterns most paragraphs
+_DATELINE_START = re.compile(r"\(|[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ.'’\- ]")
+
+
 @dataclass(frozen=True, slots=True)
 class Dateline:
     """A parsed dateline prefix."""
@@ -452,6 +457,8 @@ def _caps_ok(place: str) -> bool:
 @lru_cache(maxsize=_CACHE)
 def parse_dateline(paragraph: str) -> Dateline | None:
     """The dateline prefix at the start of a paragraph, or None."""
+    if not _DATELINE_START.match(paragraph):
+        return None
     for pat in _DATELINE_RES:
         m = pat.match(paragraph)
         if not m:

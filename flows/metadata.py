@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from itertools import repeat
+from itertools import accumulate
 from urllib.parse import urlsplit
 
+import ahocorasick_rs
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -54,6 +56,29 @@ class Registry:
     not_author: frozenset[str]  # words never part of a person's name in an author line
     job_titles: frozenset[str]  # the job titles among them
     other_credit: re.Pattern[str]  # "Edited by X": a credit line that names no writer
+    form_finder: WordFinder  # the forms of by_first_word
+    cues: SelfCues  # how a site speaks of itself by name
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class WordFinder:
+    """Words to find in the lines of a page, each with two bit masks (for where it is found
+    anywhere in a line, for where it opens one). One pass of an Aho-Corasick automaton over
+    the page finds every occurrence of every word, overlapping ones included, where a
+    substring test per word and line costs a pass each (see `_line_masks`)."""
+
+    automaton: ahocorasick_rs.AhoCorasick
+    masks: tuple[tuple[int, int], ...]  # per word, in the automaton's order
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SelfCues:
+    """The self-naming cues ([[self_cue]] in rules/outlets.toml), by position: cue k has bit
+    1 << k in the masks of the words it needs."""
+
+    patterns: tuple[re.Pattern[str], ...]
+    weights: tuple[float, ...]
+    finder: WordFinder  # their lower-case words
 
 
 _EDGE_PUNCT = "\"'“”‘’()[]{}«».,:;!?|©®™"
@@ -96,12 +121,99 @@ def registry() -> Registry:
                     frozenset(w.lower() for w in not_author.get("roles", [])),
                     re.compile(r"(?i)^\W*(?:" + "|".join(
                         r"\s+".join(map(re.escape, c.split()))
-                        for c in not_author.get("other_credits", ["edited"])) + r")\s+by\b"))
+                        for c in not_author.get("other_credits", ["edited"])) + r")\s+by\b"),
+                    _word_finder({form: (1, 0) for forms in first.values() for form, _ in forms}),
+                    _self_cues(data.get("self_cue", [])))
+
+
+def _word_finder(masks: dict[str, tuple[int, int]]) -> WordFinder:
+    """The finder of the words (keys) with their (anywhere, opening) bit masks: a DFA, the
+    fastest automaton for a few hundred words; standard match kind, which reports
+    overlapping matches."""
+    automaton = ahocorasick_rs.AhoCorasick(list(masks),
+                                           matchkind=ahocorasick_rs.MatchKind.Standard,
+                                           implementation=ahocorasick_rs.Implementation.DFA)
+    return WordFinder(automaton, tuple(masks.values()))
+
+
+def _line_masks(finder: WordFinder, text: str, lines: list[str]) -> dict[int, tuple[int, int]]:
+    """Line number -> (bit masks of the words `finder` finds in the line, of those among
+    them that open it) of the lines of `text`, the "\\n"-joined `lines` or a copy of it
+    with the same character positions, that hold any."""
+    out: dict[int, tuple[int, int]] = {}
+    ends: list[int] = []  # where each line's next line starts
+    for k, start, end in finder.automaton.find_matches_as_indexes(text, overlapping=True):
+        if not ends:
+            ends = list(accumulate(len(line) + 1 for line in lines))
+        n = bisect_right(ends, start)  # the line the word starts in
+        if end >= ends[n]:
+            continue  # across a line break: no line holds it
+        line_start = ends[n - 1] if n else 0
+        anywhere, opening = finder.masks[k]
+        had, had_opening = out.get(n, (0, 0))
+        out[n] = (had | anywhere, had_opening | (opening if start == line_start else 0))
+    return out
+
+
+def _self_cues(tables: list[dict]) -> SelfCues:
+    """The [[self_cue]] tables: patterns with {SITE} and {NETWORK} filled in, and the
+    words that pick the cues worth trying on a line."""
+    anywhere: dict[str, int] = {}
+    opening: dict[str, int] = {}
+    for k, cue in enumerate(tables):
+        for w in cue.get("words", []):
+            anywhere[w] = anywhere.get(w, 0) | 1 << k
+        for w in cue.get("opening_words", []):
+            opening[w] = opening.get(w, 0) | 1 << k
+    words = {w: (anywhere.get(w, 0), opening.get(w, 0)) for w in {**anywhere, **opening}}
+    patterns = tuple(re.compile(c["pattern"].replace("{SITE}", _SITE)
+                                .replace("{NETWORK}", _NETWORK), re.M) for c in tables)
+    return SelfCues(patterns, tuple(float(c["weight"]) for c in tables), _word_finder(words))
 
 
 def _fold(s: str) -> str:
     """Case- and apostrophe-insensitive form for phrase matching (cheap on whole pages)."""
     return s.lower().replace("’", "'")
+
+
+# the only non-ASCII characters whose lower case holds ASCII ("K" KELVIN SIGN -> "k",
+# "İ" -> "i̇"; tests/test_metadata.py checks the Unicode tables)
+_LOWER_TO_ASCII = ("\u212a", "\u0130")
+
+
+@dataclass(slots=True)
+class _FoldedPage:
+    """A page's text for `_fold`ed phrase tests. Lower-casing a whole page is slow (non-ASCII
+    text has no fast path); its UTF-8 bytes with ASCII lower-cased hold an ASCII phrase
+    exactly where the lower-cased text does (every other character stays non-ASCII bytes),
+    with ’ (folded to ') as printed (see `_apostrophe_forms`), unless the page prints a
+    character of _LOWER_TO_ASCII."""
+
+    text: str
+    low_bytes: bytes | None = None
+    folded: str | None = None
+
+    def prints(self, phrase: str) -> bool:
+        """The folded text holds the folded `phrase`."""
+        if phrase.isascii() and self.folded is None:
+            if self.low_bytes is None and not any(c in self.text for c in _LOWER_TO_ASCII):
+                self.low_bytes = self.text.encode("utf-8", "surrogatepass").lower()
+            if self.low_bytes is not None:
+                return any(form in self.low_bytes for form in _apostrophe_forms(phrase))
+        if self.folded is None:
+            self.folded = _fold(self.text)
+        return phrase in self.folded
+
+
+@lru_cache(maxsize=1 << 10)
+def _apostrophe_forms(phrase: str) -> tuple[bytes, ...]:
+    """The UTF-8 forms of an ASCII phrase as a page may print it: each ' as ' or ’ (both
+    fold to ')."""
+    first, *rest = phrase.encode().split(b"'")
+    forms = [first]
+    for part in rest:
+        forms = [f + mark + part for f in forms for mark in (b"'", "’".encode())]
+    return tuple(forms)
 
 
 def canonical_outlet(name: str) -> str:
@@ -137,13 +249,14 @@ def _line_forms(line: str, reg: Registry) -> tuple[tuple[str, int], ...]:
 
 def registered_in(text: str | list[str]) -> Counter[str]:
     """Registered outlets printed in `text` (or its lines): whole words, case as
-    registered, and how often. One cached lookup per line, not one search per outlet."""
+    registered, and how often. One automaton pass over the text finds the few lines that
+    print a registered form at all; a cached lookup per such line, not one search per outlet."""
     reg = registry()
     found: Counter[str] = Counter()
     lines = text.split("\n") if isinstance(text, str) else text
-    for hits in map(_line_forms, lines, repeat(reg)):
-        for name, n in hits:
-            found[name] += n
+    for n in sorted(_line_masks(reg.form_finder, "\n".join(lines), lines)):
+        for name, k in _line_forms(lines[n], reg):
+            found[name] += k
     return found
 
 
@@ -767,16 +880,16 @@ def _known_outlet(name: str, rights: list[str]) -> bool:
 def _outlet(doc: Document, v: _View, dl: header.Dateline | None, suffix: str | None,
             title: str | None, rights: list[str]) -> str | None:
     reg = registry()
-    text = _fold(doc.text or "\n".join(b.text for b in v.blocks))
+    page = _FoldedPage(doc.text or "\n".join(b.text for b in v.blocks))
     for phrase, name in reg.phrases:
-        if phrase in text:
+        if page.prints(phrase):
             return name
     for i in v.by_role.get("byline", []):
         by = header.parse_byline(v.blocks[i].text)
         if by.outlet and not header.find_dates(by.outlet):
             return canonical_outlet(by.outlet)
     if dl is not None and dl.marks:
-        reposted = any(p in text for p in reg.repost_phrases)
+        reposted = any(map(page.prints, reg.repost_phrases))
         for mark, name in reg.dateline_marks:
             if mark in dl.marks and not reposted:
                 return name
@@ -925,13 +1038,10 @@ def _agencies(v: _View, dl: header.Dateline | None, rights: list[str]) -> list[s
         b = v.blocks[i]
         if b.role in BODY_ROLES or b.role == "caption" or len(b.text) > 200:
             continue
-        if header.is_photo_credit(b.text):
-            continue
         found = header.credit_agencies(b.text)
-        if found is not None:
-            add(found)
-        elif b.role == "byline":
-            add(header.parse_byline(b.text).agencies)
+        if (found is None and b.role != "byline") or header.is_photo_credit(b.text):
+            continue  # no credit, or a photo's
+        add(found if found is not None else header.parse_byline(b.text).agencies)
     add(header.find_agencies(" | ".join(rights)))
     return out
 
@@ -1737,46 +1847,11 @@ def propagate(meta: pa.Table) -> pa.Table:
 # ------------------------------------------------------------------------------------------
 
 # a site name as printed: capitalised words (or "iRunFar"/"eBay" forms, domains, "&"),
-# joined by spaces and a few lower-case connectives ("Guide to Iceland")
+# joined by spaces and a few lower-case connectives ("Guide to Iceland"); {SITE} in the
+# patterns of the self-naming cues (rules/outlets.toml), as _NETWORK is {NETWORK}
 _SITE = (r"(?P<n>(?:[A-Z0-9]|[a-z]{1,2}[A-Z])[\w'’.&+-]*(?:[ ](?:(?:of|on|to|for|and|the|in)"
          r"[ ])?(?:[A-Z0-9&]|[a-z]{1,2}[A-Z])[\w'’.&+-]*){0,5})")
 _NETWORK = r"(?:Facebook|Twitter|Instagram|LinkedIn|YouTube|TikTok|Flipboard|Threads|Bluesky|X)\b"
-# (cue, weight): phrases in which a site speaks of itself by name. A capital-insensitive cue
-# is written (?i:...); the name itself must be printed capitalised.
-_SELF_CUES: tuple[tuple[tuple[str, ...], str, float], ...] = (
-    # a menu link or heading: the name ends it or the next link follows ("About Toggle
-    # child menu" goes on as a phrase)
-    (("about", "support", "explore", "search", "welcome to", "back to", "happy holidays from"),
-     r"^(?i:about|support|explore|search|welcome to|back to|happy holidays from) (?:the )?"
-     + _SITE + r"(?![\w'’.&+-]| [a-z])", 2.0),
-    (("subscribe to", "log in to", "login to", "sign in to your", "sign up for"),
-     r"^(?i:subscribe to|log ?in to|sign in to your|sign up for) (?:the )?" + _SITE, 2.0),
-    # the closing words a publication says to its own readers
-    (("thanks for reading", "thank you for supporting"),
-     r"^(?i:thanks for reading|thank you for supporting) (?:the )?" + _SITE + r"[.!]", 3.0),
-    (("trust", "learn about", "process at", "team at", "work at", "mission at"),
-     r"(?i:why (?:you should )?trust|learn about|editorial process at|team at|"
-     r"work at|our mission at) (?:the )?" + _SITE, 2.5),
-    # a site's social links list several networks; a writer's bio names one
-    (("follow",), r"(?i:follow) (?:the )?" + _SITE + rf" (?i:on) {_NETWORK}(?:,| and| or) "
-     + _NETWORK, 2.0),
-    (("chosen by",), r"(?i:chosen by an?) " + _SITE + r" (?i:editor)", 3.0),
-    (("editor", "writer", "reporter", "contributor", "columnist", "correspondent", "team",
-      "expert"),
-     r"(?i:(?:editor|writer|reporter|contributor|columnist|correspondent|team|expert)s?"
-     r"(?: \w+)?(?:,| at| for| with)) (?:the )?" + _SITE
-     + r"(?=[.,]|\s+(?:who|and|is|are|has|have|where|since)\b|$)", 2.0),
-    ((", we", ", our"), r"(?:^|[.!?] )(?i:at|here, at) " + _SITE + r", (?i:we|our)\b", 2.0),
-    (("supported by", "may ", "is a ", "requires writers", "helps you", "has been helping"),
-     r"^" + _SITE + r" (?i:is supported by|may (?:earn|contain|receive|collect)|"
-     r"is a (?:non-?profit|registered charity|publication|production)|"
-     r"requires writers|helps you|has been helping)", 2.5),
-    (("\nby", "\nwritten by", "\nposted by", "\npublished by"),
-     r"^(?:(?i:written|posted|published) )?(?i:by):? " + _SITE + r"(?:$| on | \|)", 1.5),
-    (("team", "staff", "editors", "newsletter"),
-     r"^(?:the )?" + _SITE + r"(?:'s?|’s?)? (?i:team|staff|editors|newsletter)$", 2.0),
-)
-_CUES = tuple((words, re.compile(p, re.M), w) for words, p, w in _SELF_CUES)
 # a bare name line among the first lines of a page: its masthead
 _MASTHEAD = re.compile(r"(?m)^(?i:the )?" + _SITE + r"$")
 _TLD = re.compile(r"\.(?:com|org|net|co|io|in|news|media|blog|info|us|uk|ca|au|de|fr|edu)"
@@ -1786,65 +1861,39 @@ _LABEL = re.compile(r"([a-z0-9][a-z0-9-]{1,40})$", re.I)
 
 def _domain_labels(text: str) -> set[str]:
     """Second-level labels of the domains and e-mail addresses printed on the page
-    ("TheAtlantic.com", "info@driving-tests.org" -> "theatlantic", "drivingtests")."""
+    ("TheAtlantic.com", "info@driving-tests.org" -> "theatlantic", "drivingtests"); a
+    domain ending opening a line has none (the line above is another line)."""
     out: set[str] = set()
     for m in _TLD.finditer(text):
-        lab = _LABEL.search(text, max(0, m.start() - 41), m.start())
-        if lab:
-            out.add(lab.group(1).lower().replace("-", ""))
+        if m.start() and text[m.start() - 1] != "\n":
+            lab = _LABEL.search(text, max(0, m.start() - 41), m.start())
+            if lab:
+                out.add(lab.group(1).lower().replace("-", ""))
     return out
 
 
-# lower-case cue word -> the cues that need it
-_CUE_WORDS: dict[str, tuple[int, ...]] = {}
-for _k, (_ws, _, _) in enumerate(_SELF_CUES):
-    for _w in _ws:
-        _CUE_WORDS[_w] = (*_CUE_WORDS.get(_w, ()), _k)
-
-
-# (word, bit mask of the cues that need it); words that must open a line ("\nby") apart
-_CUE_MASKS = tuple((w, sum(1 << k for k in ks)) for w, ks in _CUE_WORDS.items()
-                   if not w.startswith("\n"))
-_CUE_OPENERS = tuple((w[1:], sum(1 << k for k in ks)) for w, ks in _CUE_WORDS.items()
-                     if w.startswith("\n"))
-
-
-def _line_cue_mask(line: str) -> tuple[int, int]:
-    """Bit masks of the cues whose words a line holds: (anywhere, as its opening words,
-    which needs a line before it)."""
-    low = line.lower()
-    if len(low) != len(line):  # a few characters change length when lower-cased
-        low = line
-    mask = 0
-    for word, bits in _CUE_MASKS:
-        if word in low:
-            mask |= bits
-    opener = 0
-    for word, bits in _CUE_OPENERS:
-        if low.startswith(word):
-            opener |= bits
-    return mask, opener & ~mask
-
-
-_CueNames = tuple[tuple[int, str], ...]
+def _lower_lines(text: str, lines: list[str]) -> str:
+    """The page lower-cased for the cue words, character for character (a line with one
+    of the few characters that change length when lower-cased stays as printed)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "\n".join(x if len(x := line.lower()) == len(line) else line for line in lines)
 
 
 @lru_cache(maxsize=1 << 15)
-def _line_site(line: str) -> tuple[_CueNames, _CueNames, frozenset[str]] | None:
-    """What a line says about the site: (cue, site name) of the self-naming cues it matches
-    anywhere, those that need a line before it ("\nBy X"), and its domain labels. The cue
-    words are looked for first (the patterns are slow); cached, as a site's furniture lines
-    recur on every page. None for a line that says nothing."""
-    out: tuple[list[tuple[int, str]], list[tuple[int, str]]] = ([], [])
-    for part, mask in zip(out, _line_cue_mask(line), strict=True):
-        k = 0
-        while mask:
-            if mask & 1 and (m := _CUES[k][1].search(line)) and (name := _trim_site(m["n"])):
-                part.append((k, name))
-            mask >>= 1
-            k += 1
-    labels = frozenset(_domain_labels(line) if "." in line else ())
-    return (tuple(out[0]), tuple(out[1]), labels) if out[0] or out[1] or labels else None
+def _cue_names(line: str, mask: int) -> tuple[tuple[int, str], ...]:
+    """(cue, site name) of the cues in `mask` (bit k: cue k) whose patterns match the line;
+    cached, as a site's furniture lines recur on every page."""
+    patterns = registry().cues.patterns
+    out = []
+    k = 0
+    while mask:
+        if mask & 1 and (m := patterns[k].search(line)) and (name := _trim_site(m["n"])):
+            out.append((k, name))
+        mask >>= 1
+        k += 1
+    return tuple(out)
 
 
 _SQUASH = re.compile(r"[^0-9a-z]+")
@@ -1934,13 +1983,17 @@ def self_named_site(text: str | list[str], extra: dict[str, float] | None = None
     kinds: dict[str, set[int]] = {}  # which cues name it
     # the first TOP_LINES lines (a shorter page: all but its last line)
     top_end = sum(len(line) + 1 for line in lines[: min(TOP_LINES, len(lines) - 1)])
-    found: list[list[str]] = [[] for _ in _CUES]
-    labels: set[str] = set()
-    for n, (anywhere, opening, labs) in [x for x in enumerate(map(_line_site, lines)) if x[1]]:
-        for k, name in (anywhere + opening) if n else anywhere:
+    found: list[list[str]] = [[] for _ in reg.cues.patterns]
+    # the lines that hold a cue's words (the patterns are slow), by one pass over the page;
+    # a cue whose words open a line needs a line above it
+    cued = _line_masks(reg.cues.finder, _lower_lines(text, lines), lines)
+    for n, (anywhere, opening) in sorted(cued.items()):
+        opening &= ~anywhere
+        for k, name in _cue_names(lines[n], anywhere) + (
+                _cue_names(lines[n], opening) if n and opening else ()):
             found[k].append(name)
-        labels |= labs
-    for k, (names, (_, _, w)) in enumerate(zip(found, _CUES, strict=True)):
+    labels = _domain_labels(text)
+    for k, (names, w) in enumerate(zip(found, reg.cues.weights, strict=True)):
         for name in names:
             name = _shortest_repeated(text, name, counts)
             score[name] = score.get(name, 0.0) + w

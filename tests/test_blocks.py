@@ -385,13 +385,54 @@ def test_call_to_action_rules_leave_prose_alone():
 
 @pytest.mark.parametrize("text", [
     "plain ascii, words: and-punctuation!", "Ünïcode — «quoted» words… and ‘more’",
-    "a\\b[c]{d}|e", "日本語のテキスト、句読点。", "",
+    "a\\b[c]{d}|e", "日本語のテキスト、句読点。", "", "x".join(map(chr, range(128))),
 ])
 def test_split_words_splits_at_whitespace_and_punctuation(text):
     """The one-regex word split equals the plain definition: punctuation to spaces, then
     str.split."""
     table = str.maketrans({c: " " for c in blocks._PUNCTUATION})
     assert blocks._split_words(text) == text.translate(table).split()
+
+
+_FAST_PATH_TEXTS = [
+    "x".join(map(chr, range(128))), " ".join(map(chr, range(128))),
+    "Share  THIS 12 times\x1c\tnow", "  \x1f ", "", "Ünïcode ſ K (Kelvin) Straße 12 ٣",
+    "{a: 1}; <b> = c", "“Quoted” — dash… {x}", "ÀÿĀɏ ɐ Привет 日本",
+]
+
+
+@pytest.mark.parametrize("text", _FAST_PATH_TEXTS)
+def test_ascii_fast_paths_agree_with_the_plain_definitions(text):
+    """The byte-level shortcuts taken for ASCII text give what the plain string and regex
+    code gives on any text: words, Latin letter counts, code characters, line hashes."""
+    assert blocks._split_words(text) == blocks._WORD_RUN.findall(text)
+    assert blocks._latin_letters(text) == len(blocks._LATIN.findall(text))
+    code = sum(map(text.count, blocks._CODE_CHARS))
+    assert len(text.encode().translate(None, blocks._NOT_CODE_BYTES)) == code
+    norm = re.sub(r"\d", "0", " ".join(text.casefold().split()))
+    expected = blocks.xxhash.xxh3_64_intdigest(norm.encode()) if norm else 0
+    assert blocks._line_hash.__wrapped__(text) == expected
+
+
+def test_labelling_without_hashes_equals_labelling_with_them():
+    """Without pass-1 hashes, label_batch hashes only the lines whose document count it
+    reads (short ones); the labels must be the same as with every line's hash."""
+    long = ("This long paragraph has far more words than any template line could have, so "
+            "its document count is never read by the labeller.")
+    texts = [f"Menu\nStory {k}\n{long}\nGazette weekly edition\n{long} {k}" for k in range(7)]
+    labelled = []
+    for with_hashes in (False, True):
+        docs = [_doc(t, f"d{k}") for k, t in enumerate(texts)]
+        blocks.segment_batch(docs)
+        hashes = [blocks.line_hashes(d) for d in docs]
+        stats = blocks.LineStats()
+        for d, h in zip(docs, hashes, strict=True):
+            stats.add(d, h)
+        blocks.label_batch(docs, stats, hashes if with_hashes else None)
+        labelled.append([[(b.text, b.role, b.reason) for b in d.blocks] for d in docs])
+    assert labelled[0] == labelled[1]
+    assert all(("Gazette weekly edition", "boilerplate", "template_line") in d
+               for d in labelled[0])
 
 
 def test_phrase_grouping_keeps_rule_order():

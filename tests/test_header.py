@@ -32,6 +32,18 @@ def test_dateline_prefixes(paragraph, prefix, place, agencies):
     assert d.agencies == agencies
 
 
+def test_dateline_start_admits_every_dateline_shape():
+    """The cheap opening test before the patterns: two capitals of a place (accented ones,
+    "U.S.", "ST. LOUIS") or an agency tag's "("; a Title-case sentence never opens one."""
+    for paragraph in ("ÉVORA, Portugal (AFP) - Text", "U.S. (AP) — Text", "ST. LOUIS — Text",
+                      "(AFP) - Text"):
+        assert header.parse_dateline(paragraph) is not None
+    for pattern in header._DATELINE_RES:  # no pattern can open with what the test refuses
+        for opening in ("Th", "a ", " W", "1 ", "W,", "Wa"):
+            assert not header._DATELINE_START.match(opening)
+            assert not pattern.match(opening + "ASHINGTON (AP) — Text")
+
+
 def test_dateline_names_and_yearless_date():
     d = header.parse_dateline("SOCHI, RUSSIA, Jo Biddle in Sochi with Anna Smolchenko in Moscow- x")
     assert d.authors == ("Jo Biddle", "Anna Smolchenko")

@@ -504,6 +504,55 @@ def test_registered_in_lines_and_text_agree() -> None:
     assert metadata.registered_in(lines)["iRunFar"] == 2
 
 
+def test_self_cues_load_from_rules_file() -> None:
+    """The self-naming cues are the [[self_cue]] tables of rules/outlets.toml, {SITE} filled
+    in; the words of a cue pick the lines its pattern is tried on."""
+    import tomllib
+
+    with open(metadata.header.RULES_DIR / "outlets.toml", "rb") as fh:
+        tables = tomllib.load(fh)["self_cue"]
+    cues = metadata.registry().cues
+    assert list(cues.weights) == [t["weight"] for t in tables]
+    custom = metadata._self_cues([{"words": ["proudly"], "pattern": "^(?i:proudly) {SITE}$",
+                                   "weight": 3.0}])
+    assert custom.patterns[0].match("Proudly Examplia")["n"] == "Examplia"
+    lines = ["Proudly Examplia", "Examplia"]
+    assert metadata._line_masks(custom.finder, "\n".join(lines).lower(), lines) == {0: (1, 0)}
+
+
+def test_line_masks_overlapping_and_opening_words() -> None:
+    """Every word a line holds sets its bits, also inside or across another word found
+    there; opening words only at a line's start."""
+    finder = metadata._word_finder({", we": (1, 0), "welcome to": (2, 0), "team": (4, 0),
+                                    "team at": (8, 0), "by": (0, 16)})
+    lines = ["x, welcome to the team at y", "by z", "a by", "nothing"]
+    masks = metadata._line_masks(finder, "\n".join(lines), lines)
+    assert masks[0] == (15, 0)
+    assert masks[1] == (0, 16)
+    assert masks.get(2, (0, 0)) == (0, 0)
+    assert 3 not in masks
+
+
+def test_folded_page_phrases() -> None:
+    """Phrase tests on a page's ASCII-lower-cased bytes agree with the folded text: any case,
+    ' or ’, a non-ASCII phrase, and a page printing a letter that lower-cases to ASCII."""
+    page = metadata._FoldedPage("Join ST’s TELEGRAM channel\nCafé Olé")
+    assert page.prints("join st's telegram channel")
+    assert not page.prints("join st's whatsapp channel")
+    assert page.prints("café olé")
+    kelvin = metadata._FoldedPage("Join ST's \u212aelvin Channel")
+    assert kelvin.prints("join st's kelvin channel")
+    assert metadata._apostrophe_forms("a'b") == (b"a'b", "a’b".encode())
+
+
+def test_only_two_characters_lower_case_to_ascii() -> None:
+    """_FoldedPage relies on these being the only non-ASCII characters whose lower case
+    holds ASCII (and ’ the only one whose lower case holds ’)."""
+    found = [c for c in map(chr, range(0x80, 0x110000)) if any(
+        ord(x) < 128 or x == "’" for x in c.lower()) and c != "’"]
+    assert tuple(found) == tuple(sorted(metadata._LOWER_TO_ASCII))
+
+
 def test_headline_next_to_date_is_not_a_name() -> None:
     """A related-post headline beside its date: the line is more than a name list, so its
     first words ("Zero-Knowledge Proofs") are no author, however name-like."""
