@@ -1728,19 +1728,6 @@ META_SCHEMA = pa.schema([
 ])
 
 
-def apply_meta(docs: list[Document], meta: pa.Table) -> None:
-    """Copy `propagate`'s results back onto documents (by doc_id)."""
-    rows = {r["doc_id"]: r for r in meta.to_pylist()}
-    for d in docs:
-        r = rows.get(d.doc_id)
-        if r is None:
-            continue
-        d.agencies = list(r["agencies"] or [])
-        d.published_date = r["published_date"]
-        d.date_text, d.date_precision = r["date_text"], r["date_precision"]
-        d.date_source, d.propagated = r["date_source"], list(r["propagated"] or [])
-
-
 def _month_day(date_text: str | None) -> tuple[int, int | None] | None:
     if not date_text:
         return None

@@ -7,11 +7,14 @@ import hashlib
 import json
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from flows import blocks, metadata, repair
+from flows.batches import PROPAGATED_COLUMNS
 from flows.model import Block, Document
+from flows.tables import articles_table, with_meta
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -85,12 +88,15 @@ def test_given_title_and_url_outlet():
 
 
 def test_seeds_end_to_end():
+    """The seeds' metadata as published: extracted per document, then propagated across
+    the AFP story's two copies and joined onto the article rows."""
     docs = {d.source_path[:3]: d for d in run_stages(sorted(SEEDS.glob("*.txt")))}
     for d in docs.values():
         d.cluster_id = "001" if d.source_path[:3] in ("001", "003") else d.source_path[:3]
     meta = metadata.propagate(metadata.meta_table(list(docs.values())))
-    metadata.apply_meta(list(docs.values()), meta)
-    d0, d1, d2, d3, d4 = (docs[k] for k in ("000", "001", "002", "003", "004"))
+    rows = with_meta(articles_table(list(docs.values())), meta, PROPAGATED_COLUMNS).to_pylist()
+    d0, d1, d2, d3, d4 = (SimpleNamespace(**r) for r in sorted(rows,
+                                                                key=lambda r: r["source_path"]))
     assert (d0.outlet, d0.agencies, d0.authors) == ("China Daily", ["AFP", "AP"], [])
     assert d0.published_date == date(2015, 5, 14)
     assert d1.authors == ["Jo Biddle", "Anna Smolchenko"]
