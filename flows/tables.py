@@ -10,44 +10,23 @@ import pyarrow.compute as pc
 from flows.model import Document, Reject
 from flows.schema import arrow_schema
 
+# article columns that are a Document field of the same name
+_DOCUMENT_FIELDS = ("doc_id", "source_path", "source_url", "source_id", "title", "language",
+                    "language_mixed", "outlet", "agencies", "authors", "published_date",
+                    "date_text", "date_precision", "date_source", "dateline", "is_canonical",
+                    "duplicate_of", "similarity", "similarity_method", "propagated",
+                    "encoding", "fixes", "raw_size", "raw_sha256")
+
 
 def articles_table(docs: Sequence[Document]) -> pa.Table:
-    """One row per document, columns in schema order."""
-    cols: dict[str, list] = {name: [] for name in arrow_schema("articles").names}
-    for d in docs:
-        text = d.body
-        row = {
-            "doc_id": d.doc_id,
-            "source_path": d.source_path,
-            "source_url": d.source_url,
-            "source_id": d.source_id,
-            "title": d.title,
-            "text": text,
-            "language": d.language,
-            "language_mixed": d.language_mixed,
-            "outlet": d.outlet,
-            "agencies": list(d.agencies),
-            "authors": list(d.authors),
-            "published_date": d.published_date,
-            "date_text": d.date_text,
-            "date_precision": d.date_precision,
-            "date_source": d.date_source,
-            "dateline": d.dateline,
-            "cluster_id": d.cluster_id or d.doc_id,
-            "is_canonical": d.is_canonical,
-            "duplicate_of": d.duplicate_of,
-            "similarity": d.similarity,
-            "similarity_method": d.similarity_method,
-            "propagated": list(d.propagated),
-            "encoding": d.encoding,
-            "fixes": list(d.fixes),
-            "n_words": len(text.split()),
-            "raw_size": d.raw_size,
-            "raw_sha256": d.raw_sha256,
-        }
-        for k, v in row.items():
-            cols[k].append(v)
-    return pa.Table.from_pydict(cols, schema=arrow_schema("articles"))
+    """One row per document, built column by column (a dict per row cost a third more)."""
+    texts = [d.body for d in docs]
+    cols = {name: [getattr(d, name) for d in docs] for name in _DOCUMENT_FIELDS}
+    cols["text"] = texts
+    cols["cluster_id"] = [d.cluster_id or d.doc_id for d in docs]
+    cols["n_words"] = [len(t.split()) for t in texts]
+    schema = arrow_schema("articles")
+    return pa.table([cols[name] for name in schema.names], schema=schema)
 
 
 def blocks_table(docs: Sequence[Document]) -> pa.Table:
