@@ -229,11 +229,14 @@ _EDGE_TO_SPACE = str.maketrans({c: " " for c in _EDGE_PUNCT})
 def _line_forms(line: str, reg: Registry) -> tuple[tuple[str, int], ...]:
     """(canonical name, times printed) of the registered forms a line prints as whole
     words; a form's words are looked up by its first word (whitespace tokens without edge
-    punctuation). Cached: a site's furniture lines recur on every page. A cheap pass over
-    the line's words with punctuation blanked out rules out most lines first."""
+    punctuation), in the order the line prints them (sets iterate in an order that changes
+    with every process's hash seed, and the order breaks ties between outlets). Cached: a
+    site's furniture lines recur on every page. A cheap pass over the line's words with
+    punctuation blanked out rules out most lines first."""
     loose = set(line.translate(_EDGE_TO_SPACE).split())
     firsts = [f for f in reg.punct_words if f in line and f in reg.by_first_word]
     firsts += loose & reg.first_words
+    firsts.sort(key=lambda f: (line.find(f), f))
     words: frozenset[str] | None = None
     out = []
     for first in firsts:
