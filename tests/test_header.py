@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -202,3 +203,32 @@ def test_byline_label(line, label):
 def test_name_line(line, names):
     """A bare name list with a role after a separator; any non-name part rejects it."""
     assert header.name_line(line) == names
+
+
+def test_literal_alternation_matches_as_the_longest_first_alternation():
+    """The prefix-tree regex behind the month and agency patterns finds the same text, group
+    and span, as the plain alternation of the words sorted longest first."""
+    words = ["sep", "sept", "september", "septembre", "se", "mar", "march", "mars", "a.m",
+             "AP", "AFP", "AFP-JIJI", "Agence France-Presse", "Agence France Presse"]
+    tree = re.compile(r"(?<![\w-])(" + header.literal_alternation(words) + r")(?![\w-])", re.I)
+    plain = re.compile(r"(?<![\w-])(" + "|".join(
+        re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?![\w-])", re.I)
+    for text in ("Sept 3, Septembre 4, SEPTEMBERx, se sep", "AFP-JIJI / AFP-JIJIx AP",
+                 "Agence France Presse, Agence France-Presse", "10 a.m, marchs mars", ""):
+        assert [m.span(1) for m in tree.finditer(text)] == [
+            m.span(1) for m in plain.finditer(text)]
+
+
+def test_credit_hint_needs_an_agency_name_or_credit_word():
+    """Lines without an agency name or "agency"/"wire"/"Agentur" skip the credit parse."""
+    assert header.is_credit_line("AFP - AP") and header.is_credit_line("By Agencies")
+    assert header.is_credit_line("-- Reuters")
+    assert not header.is_credit_line("Share this story")
+
+
+def test_month_look_alikes_read_or_skipped_never_crash():
+    """Case-insensitive patterns admit letters that lower() keeps apart from ASCII (the long
+    s of "ſep"): such a month is read through casefold(); a match naming no month is no
+    date (it used to raise KeyError and stop the run)."""
+    assert [(d.year, d.month, d.day) for d in header.find_dates("ſep 3, 2015")] == [(2015, 9, 3)]
+    assert header.parse_date_line("Updated: ſeptember 3, 2015 07:44").month == 9
