@@ -159,9 +159,10 @@ PROPAGATED_COLUMNS = tuple(metadata.META_SCHEMA.names[2:])
 
 
 def pass2_path(work: Path, kind: str, index: int) -> Path:
-    """What pass 2 leaves in the scratch folder for the run-wide step, one Arrow file per
-    batch and kind (signatures, passages, meta): the orchestrator then reads one kind at a
-    time, never all three for the whole run, and nothing big crosses back from workers."""
+    """What pass 2 leaves in the scratch folder, one Arrow file per batch and kind: the
+    compact tables of the run-wide step (signatures, passages, meta), which the orchestrator
+    reads one kind at a time, and the batch's rows (articles, blocks), which pass 3 reads
+    back in a worker. Nothing big crosses back from workers."""
     return work / f"{kind}-{index:06d}.arrow"
 
 
