@@ -154,10 +154,6 @@ def is_known(docs: list[Document], known: Path) -> np.ndarray:
     return keys[pos] == mine
 
 
-# the metadata columns propagation may change (after doc_id and cluster_id)
-PROPAGATED_COLUMNS = tuple(metadata.META_SCHEMA.names[2:])
-
-
 def pass2_path(work: Path, kind: str, index: int) -> Path:
     """What pass 2 leaves in the scratch folder, one Arrow file per batch and kind: the
     compact tables of the run-wide step (signatures, passages, meta), which the orchestrator
@@ -234,5 +230,5 @@ def finish_batch(
     results joined in Arrow: clusters, propagated metadata, passage statistics (each table
     holds this batch's rows only)."""
     articles = with_clusters(read_arrow(pass2_path(work, "articles", index)), assignments)
-    articles = with_meta(articles, meta, PROPAGATED_COLUMNS)
+    articles = with_meta(articles, meta, metadata.PROPAGATED_COLUMNS)
     return articles, with_passages(read_arrow(pass2_path(work, "blocks", index)), passages)

@@ -23,7 +23,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flows import __version__, blocks, metadata
-from flows.batches import PROPAGATED_COLUMNS
 from flows.publish import latest_version
 from flows.schema import SCHEMA_VERSION
 from flows.tables import with_meta
@@ -113,7 +112,8 @@ class Parent:
             current = [paths[d] for d in t["doc_id"].to_pylist()]
             t = t.set_column(t.schema.get_field_index("source_path"), "source_path",
                              pa.array(current, pa.string()))
-            yield with_meta(t, meta, PROPAGATED_COLUMNS).cast(articles.schema_arrow), empty_blocks
+            t = with_meta(t, meta, metadata.PROPAGATED_COLUMNS)
+            yield t.cast(articles.schema_arrow), empty_blocks
         per_print = _per_fingerprint(passage_stats)
         empty_articles = articles.schema_arrow.empty_table()
         for batch in pq.ParquetFile(self.path / "blocks.parquet").iter_batches(batch_size=50_000):

@@ -1730,6 +1730,9 @@ META_SCHEMA = pa.schema([
     ("propagated", pa.list_(pa.string())),
 ])
 
+# the columns propagation may change (all but doc_id and cluster_id)
+PROPAGATED_COLUMNS = tuple(META_SCHEMA.names[2:])
+
 
 def _month_day(date_text: str | None) -> tuple[int, int | None] | None:
     if not date_text:

@@ -12,7 +12,6 @@ from types import SimpleNamespace
 import pytest
 
 from flows import blocks, metadata, repair
-from flows.batches import PROPAGATED_COLUMNS
 from flows.model import Block, Document
 from flows.tables import articles_table, with_meta
 
@@ -94,7 +93,8 @@ def test_seeds_end_to_end():
     for d in docs.values():
         d.cluster_id = "001" if d.source_path[:3] in ("001", "003") else d.source_path[:3]
     meta = metadata.propagate(metadata.meta_table(list(docs.values())))
-    rows = with_meta(articles_table(list(docs.values())), meta, PROPAGATED_COLUMNS).to_pylist()
+    rows = with_meta(articles_table(list(docs.values())), meta,
+                     metadata.PROPAGATED_COLUMNS).to_pylist()
     d0, d1, d2, d3, d4 = (SimpleNamespace(**r) for r in sorted(rows,
                                                                 key=lambda r: r["source_path"]))
     assert (d0.outlet, d0.agencies, d0.authors) == ("China Daily", ["AFP", "AP"], [])
