@@ -3,10 +3,12 @@
 Passes keep memory bounded (only compact per-document tables live for the whole run):
 1. read -> repair -> segment, per batch; line statistics merged run-wide; batch cached.
 2. label -> metadata -> language -> signatures/passages, per batch (needs pass-1 stats);
-   each batch's compact tables are written to the scratch folder.
+   each batch's compact tables and its article and block rows are written to the scratch
+   folder.
 3. global: clusters, passage statistics, metadata propagation, reading one kind of compact
    table at a time.
-4. per batch: final rows written to the staged version; then publish atomically.
+4. per batch: the global results joined onto the batch's rows, which are written to the
+   staged version; then publish atomically.
 
 `run` hands the steps to an executor: inline, a process pool, or Prefect tasks
 (`flows.pipeline`), so the same code runs with or without Prefect and the benchmark can
