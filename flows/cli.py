@@ -253,8 +253,9 @@ def serve(
 ) -> None:
     """Re-run the flow on a cron schedule, served from this process until Ctrl-C.
 
-    Needs a running Prefect server (PREFECT_API_URL): a temporary one would die with
-    this process and could not keep a schedule.
+    Needs a running Prefect server (PREFECT_API_URL, or one started here with `prefect
+    server start --background`): a temporary one would die with this process and could
+    not keep a schedule.
     """
     inputs = inputs or [Path("seeds")]
     missing = [str(p) for p in inputs if not p.exists()]
@@ -266,9 +267,12 @@ def serve(
         schedule.cron_schedule(cron, timezone)
     except schedule.ScheduleError as e:
         raise _fail(str(e), 2) from None
+    if not os.environ.get("PREFECT_API_URL") and (url := local_server_url()):
+        os.environ["PREFECT_API_URL"] = url
     if not os.environ.get("PREFECT_API_URL"):
-        raise _fail("serve needs a Prefect server: start one with `prefect server start` "
-                    "and `export PREFECT_API_URL=http://127.0.0.1:4200/api`", 2)
+        raise _fail("serve needs a Prefect server: start one with `prefect server start "
+                    "--background` (found without more), or point at one with `export "
+                    "PREFECT_API_URL=http://127.0.0.1:4200/api`", 2)
     try:
         schedule.serve(name, cron, timezone, [str(p) for p in inputs], str(output),
                        batch_size)

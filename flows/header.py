@@ -294,16 +294,13 @@ _BYLINE_LEAD = re.compile(
 _NAME_WORD = r"(?:[A-ZÀ-ÖØ-ÞА-Я][\w'’.-]*|(?:de|van|von|der|den|da|di|del|la|le|bin|al|el)(?=\s))"
 _PERSON = re.compile(r"^" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r"){0,4}$")
 _NAME_JOIN = re.compile(r"\s*(?:,|&|\band\b|\bwith\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\bи\b)\s*")
-_ROLE_WORDS = (
-    "agencies agency staff reporter reporters correspondent correspondents editor editors "
-    "editorial team desk news wire wires newsroom admin administrator contributor "
-    "contributors guest writer bureau the a an our senior junior chief managing associate "
-    "contributing executive deputy political business sports online digital web home "
-    "menu share print email comments comment subscribe login search read more posted "
-    "published updated sponsored related articles article explore view full profile sign "
-    "up get pricing key features text link hi hello about contact follow"
-)
-_NON_PERSON = frozenset(_ROLE_WORDS.split())
+
+
+@lru_cache(maxsize=1)
+def non_person_words() -> frozenset[str]:
+    """Lower-case words that are never part of a person's name, from rules/names.toml."""
+    with open(RULES_DIR / "names.toml", "rb") as fh:
+        return frozenset(w.lower() for w in tomllib.load(fh)["non_person"]["words"])
 
 
 # a user name run together from words ("TurboTaxLisa"): two humps inside one word, where
@@ -317,7 +314,8 @@ def looks_like_person(name: str) -> bool:
     if not n or len(n) > 60 or not _PERSON.match(n):
         return False
     words = [w.lower().strip(".") for w in n.split()]
-    if any(w in _NON_PERSON for w in words) or any(_HANDLE.search(w) for w in n.split()):
+    non_person = non_person_words()
+    if any(w in non_person for w in words) or any(_HANDLE.search(w) for w in n.split()):
         return False
     if canonical_agency(n):
         return False

@@ -688,6 +688,23 @@ def test_user_name_is_no_person() -> None:
     assert header.looks_like_person("Chris McNamara")
 
 
+def test_non_person_words_are_rules_data(tmp_path, monkeypatch) -> None:
+    """A word added to rules/names.toml stops a name; the shipped file stops role words."""
+    from flows import header
+
+    assert not header.looks_like_person("Senior Correspondent")
+    assert header.looks_like_person("Desmond Tutu")
+    (tmp_path / "names.toml").write_text('[non_person]\nwords = ["Tutu"]\n')
+    monkeypatch.setattr(header, "RULES_DIR", tmp_path)
+    header.non_person_words.cache_clear()
+    try:
+        assert not header.looks_like_person("Desmond Tutu")
+        assert header.looks_like_person("Senior Correspondent")
+    finally:
+        monkeypatch.undo()
+        header.non_person_words.cache_clear()
+
+
 def test_header_byline_to_no_person_means_no_author() -> None:
     """"written by Our Editors" credits the site: better no author than a menu line."""
     doc = labelled("ed", [

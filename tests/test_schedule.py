@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import signal
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -97,6 +98,23 @@ def test_serve_without_a_server_exits_2_with_the_way_to_start_one(monkeypatch):
     assert res.exit_code == 2
     assert "prefect server start" in res.output
     assert "PREFECT_API_URL=http://127.0.0.1:4200/api" in res.output
+
+
+def test_serve_finds_a_background_server(monkeypatch):
+    """With no PREFECT_API_URL, serve uses the server `prefect server start --background`
+    left running (found as `run` finds it) instead of refusing."""
+    import prefect
+
+    from flows import cli
+
+    served = {}
+    monkeypatch.setattr(prefect, "serve", lambda *d, **kw: served.update(url=os.environ[
+        "PREFECT_API_URL"]))
+    monkeypatch.setattr(cli, "local_server_url", lambda: "http://127.0.0.1:4242/api")
+    monkeypatch.setenv("PREFECT_API_URL", "")  # unset for the command, restored after
+    res = runner.invoke(app, ["serve", "--cron", "0 * * * *", str(SEEDS)])
+    assert res.exit_code == 0, res.output
+    assert served == {"url": "http://127.0.0.1:4242/api"}
 
 
 def test_serve_bad_cron_exits_2_with_one_line(monkeypatch):
