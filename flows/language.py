@@ -10,6 +10,8 @@ model at all.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import threading
 import unicodedata
@@ -211,30 +213,61 @@ def _model() -> _Model:
         return _load_model()
 
 
+def _read_profiles(directory: str) -> tuple[list[str], list[str], np.ndarray]:
+    """langdetect's profiles as (languages, n-grams, probabilities [n-gram, language]):
+    the values `DetectorFactory.load_profile` computes, in its order (files as listed,
+    n-grams as first seen), without its dict of per-n-gram Python lists (most of the
+    model's load time)."""
+    langs: list[str] = []
+    row_of: dict[str, int] = {}
+    columns: list[tuple[np.ndarray, np.ndarray]] = []  # per language: rows, probabilities
+    for name in os.listdir(directory):
+        path = os.path.join(directory, name)
+        if name.startswith(".") or not os.path.isfile(path):
+            continue
+        with open(path, encoding="utf-8") as fh:
+            profile = json.load(fh)
+        langs.append(profile["name"])
+        freq: dict[str, int] = profile["freq"]
+        rows = np.fromiter((row_of.setdefault(g, len(row_of)) for g in freq), np.intp,
+                           len(freq))
+        # n-grams of 1 to 3 characters: count / n-grams of that length; others 0.0
+        per_length = np.array([np.inf, *profile["n_words"][:3]], dtype=np.float64)
+        lengths = np.fromiter(map(len, freq), np.intp, len(freq))
+        counts = np.fromiter(freq.values(), np.float64, len(freq))
+        columns.append((rows, counts / per_length[np.where(lengths <= 3, lengths, 0)]))
+    probs = np.zeros((len(row_of), len(langs)), dtype=np.float64)
+    for j, (rows, p) in enumerate(columns):
+        probs[rows, j] = p
+    return langs, list(row_of), probs.astype(np.float32)
+
+
+def _gram_keys(grams: list[str]) -> np.ndarray:
+    """Each n-gram's code points packed into one integer, _CHAR_BITS each, first
+    character highest (what `_gram_rows` looks up); n-grams have 1 to 3 characters."""
+    lengths = np.fromiter(map(len, grams), np.intp, len(grams))
+    codes = np.frombuffer("".join(grams).encode("utf-32-le", "surrogatepass"),
+                          dtype=np.uint32).astype(np.uint64)
+    starts = np.cumsum(lengths) - lengths
+    # the character's place counted from the n-gram's end: 0 for its last character
+    from_end = np.repeat(starts + lengths, lengths) - 1 - np.arange(len(codes))
+    return np.add.reduceat(codes << (from_end.astype(np.uint64) * _CHAR_BITS), starts)
+
+
 @lru_cache(maxsize=1)
 def _load_model() -> _Model:
     """Load langdetect's profiles once and index them for vectorised lookup."""
-    # a private factory, dropped once indexed: its dicts of Python objects weigh about
-    # 60 MB in every worker process, the index 23 MB (langdetect's shared one stays unused)
-    factory = detector_factory.DetectorFactory()
-    factory.load_profile(detector_factory.PROFILES_DIRECTORY)
-    grams = list(factory.word_lang_prob_map)
-    keys = np.empty(len(grams), dtype=np.uint64)
-    for i, g in enumerate(grams):
-        k = 0
-        for ch in g:
-            k = (k << int(_CHAR_BITS)) | ord(ch)
-        keys[i] = k
+    langs, grams, probs = _read_profiles(detector_factory.PROFILES_DIRECTORY)
+    keys = _gram_keys(grams)
     rows = np.arange(len(grams), dtype=np.int32)
-    single = np.array([len(g) == 1 for g in grams])
+    single = np.fromiter(map(len, grams), np.intp, len(grams)) == 1
     char_rows = np.full(0x10000, -1, dtype=np.int32)
     char_rows[keys[single].astype(np.intp)] = rows[single]
     char_rows[_SPACE] = -1  # langdetect skips the 1-gram " "
-    probs = np.array(list(factory.word_lang_prob_map.values()), dtype=np.float32)
     norm = np.array([ord(NGram.normalize(chr(cp))) if not 0xD800 <= cp <= 0xDFFF else _SPACE
                      for cp in range(0x10000)], dtype=np.uint32)
     return _Model(char_rows, _key_table(keys[~single], rows[~single]),
-                  np.log(probs + np.float32(_SMOOTH)), list(factory.langlist), norm)
+                  np.log(probs + np.float32(_SMOOTH)), langs, norm)
 
 
 def _scores(texts: list[str], m: _Model) -> tuple[np.ndarray, np.ndarray]:
