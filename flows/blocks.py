@@ -142,12 +142,29 @@ def line_words(stripped: str, keywords: frozenset[str]) -> tuple[str, frozenset[
 
 
 def _split_words(text: str) -> list[str]:
-    """`text` split into words at whitespace and punctuation: one C-level regex scan, or for
-    ASCII text (most lines) a byte-level translate of separators to spaces and a split,
-    faster still."""
-    if text.isascii():
-        return text.encode().translate(_ASCII_SEPARATORS_TO_SPACE).decode().split()
-    return _WORD_RUN.findall(text)
+    """`text` split into words at whitespace and punctuation (`_WORD_RUN`, see _runs)."""
+    return _runs(text, _WORD_RUN, _ASCII_SEPARATORS_TO_SPACE)
+
+
+def _runs(text: str, run: re.Pattern[str], ascii_table: bytes) -> list[str]:
+    """`run.findall(text)` for a regex `run` of one character class repeated, with
+    `ascii_table` its `_ascii_to_space` table. ASCII text is split at byte level, faster
+    than the regex scan. Most other lines are ASCII but for a few typographic quotes and
+    dashes: the distinct non-ASCII characters (found in C) that `run` does not match are
+    turned into spaces, which leaves the runs as they are, and the text is split at byte
+    level if it is ASCII then (half the instructions of the scan on such lines). Text in
+    another script goes to the regex."""
+    if not text.isascii():
+        others = set(text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
+                     .decode("utf-8", "surrogatepass"))
+        if len(others) > _FEW_OTHERS:
+            return run.findall(text)
+        for char in others:
+            if run.fullmatch(char) is None:
+                text = text.replace(char, " ")
+        if not text.isascii():
+            return run.findall(text)
+    return text.encode().translate(ascii_table).decode().split()
 
 
 def _ascii_to_space(keep: re.Pattern[str]) -> bytes:
@@ -173,6 +190,8 @@ _WORD_RUN = re.compile("[^\\s" + re.escape(_PUNCTUATION) + "]+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _ASCII_SEPARATORS_TO_SPACE = _ascii_to_space(_WORD_RUN)
 _ASCII_NON_WORD_TO_SPACE = _ascii_to_space(_WORD)
+_ASCII_BYTES = bytes(range(128))
+_FEW_OTHERS = 8  # more distinct non-ASCII characters than this: another script, no quotes
 
 
 def _contains_rule(rule: dict) -> _ContainsRule:
@@ -308,11 +327,11 @@ def segment_batch(docs: list[Document]) -> None:
 _DIGITS = re.compile(r"\d")
 _ASCII_DIGITS = str.maketrans("123456789", "000000000")  # str.translate is fast on ASCII
 _HAS_ASCII_DIGIT = re.compile(r"[1-9]")
-# On ASCII bytes, what `_line_hash` does to a line: casefold, digits to 0, and the separators
-# str.split knows but bytes.split does not (\x1c-\x1f) to spaces.
+# On ASCII bytes, what `_line_hash` does to a line: casefold, digits to 0, and whitespace
+# (the separators str.split knows but bytes.split does not, \x1c-\x1f, too) to spaces.
 _ASCII_HASH_FOLD = bytes.maketrans(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ123456789\x1c\x1d\x1e\x1f",
-    b"abcdefghijklmnopqrstuvwxyz000000000    ")
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ123456789\x1c\x1d\x1e\x1f\t\n\r\x0b\x0c",
+    b"abcdefghijklmnopqrstuvwxyz000000000         ")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -320,7 +339,11 @@ def _line_hash(line: str) -> int:
     """xxh3 of the line casefolded, digits folded to 0, whitespace collapsed; 0 if blank.
     Cached: template lines recur on every page of a site, in pass 1 and in pass 2."""
     if line.isascii():  # most lines: the same normalisation done on bytes, in fewer passes
-        norm_bytes = b" ".join(line.encode().translate(_ASCII_HASH_FOLD).split())
+        norm_bytes = line.encode().translate(_ASCII_HASH_FOLD)
+        # its only whitespace is single spaces between words (most lines): split and join
+        # would give it back as it is
+        if b"  " in norm_bytes or norm_bytes[:1] == b" " or norm_bytes[-1:] == b" ":
+            norm_bytes = b" ".join(norm_bytes.split())
         return xxhash.xxh3_64_intdigest(norm_bytes) if norm_bytes else 0
     norm = " ".join(line.casefold().split())
     if not norm:
@@ -334,7 +357,7 @@ def _line_hash(line: str) -> int:
 
 def _line_hashes(text: str) -> list[int]:
     """Per line of `text`: the hash of the normalised line, or 0 for a blank line."""
-    return [_line_hash(line) for line in text.split("\n")]
+    return list(map(_line_hash, text.split("\n")))
 
 
 def line_hashes(doc: Document) -> list[int]:
@@ -492,7 +515,6 @@ _SCRIPTS = (
     ("greek", re.compile(r"[\u0370-\u03ff]")),
     ("latin", _LATIN := re.compile(r"[A-Za-z\u00c0-\u024f]")),
 )
-_ASCII_BYTES = bytes(range(128))
 _ASCII_NON_LETTER_BYTES = bytes(c for c in range(256) if not _LATIN.match(chr(c)) or c >= 128)
 
 
@@ -600,11 +622,7 @@ _MIN_STOPWORD_SHARE = 0.12  # prose has function words; menus and tag lists do n
 def _is_prose_like(stripped: str) -> bool:
     """A long line without sentence punctuation still reads as prose (enough function
     words), unlike a menu, tag cloud or archive list printed on one line."""
-    folded = stripped.casefold()
-    if folded.isascii():  # \w+ runs, the fast way (see _ascii_to_space)
-        words = folded.encode().translate(_ASCII_NON_WORD_TO_SPACE).decode().split()
-    else:
-        words = _WORD.findall(folded)
+    words = _runs(stripped.casefold(), _WORD, _ASCII_NON_WORD_TO_SPACE)  # \w+ runs
     return bool(words) and (sum(map(_STOPWORDS.__contains__, words))
                             >= _MIN_STOPWORD_SHARE * len(words))
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from itertools import accumulate
 from urllib.parse import urlsplit
 
 import ahocorasick_rs
@@ -44,7 +42,7 @@ class Registry:
     by_alias: dict[str, str]
     by_alias_folded: dict[str, str]
     by_domain: dict[str, str]
-    phrases: tuple[tuple[str, str], ...]  # (folded phrase, canonical)
+    phrases: tuple[tuple[str, str], ...]  # (folded phrase, canonical), each phrase once
     dateline_marks: tuple[tuple[str, str], ...]
     repost_phrases: tuple[str, ...]
     not_outlet: frozenset[str]
@@ -65,9 +63,11 @@ class WordFinder:
     """Words to find in the lines of a page, each with two bit masks (for where it is found
     anywhere in a line, for where it opens one). One pass of an Aho-Corasick automaton over
     the page finds every occurrence of every word, overlapping ones included, where a
-    substring test per word and line costs a pass each (see `_line_masks`)."""
+    substring test per word and line costs a pass each (see `_line_masks`). It searches the
+    page's UTF-8 bytes: a str would be encoded for it anyway, and its matches mapped back
+    to character positions."""
 
-    automaton: ahocorasick_rs.AhoCorasick
+    automaton: ahocorasick_rs.BytesAhoCorasick
     masks: tuple[tuple[int, int], ...]  # per word, in the automaton's order
 
 
@@ -79,6 +79,7 @@ class SelfCues:
     patterns: tuple[re.Pattern[str], ...]
     weights: tuple[float, ...]
     finder: WordFinder  # their lower-case words
+    ascii_words: bool  # all of them ASCII
 
 
 _EDGE_PUNCT = "\"'“”‘’()[]{}«».,:;!?|©®™"
@@ -112,8 +113,12 @@ def registry() -> Registry:
         if len(a) >= 3 and head:
             rest_words = frozenset(w.strip(_EDGE_PUNCT) for w in rest)
             first[head] = (*first.get(head, ()), (a, rest_words))
-    return Registry(by_alias, folded, by_domain, tuple(phrases), tuple(marks), repost,
-                    not_outlet, parents, first, frozenset(first),
+    # a phrase listed again can only name the outlet its first listing names
+    first_listed: dict[str, str] = {}
+    for phrase, name in phrases:
+        first_listed.setdefault(phrase, name)
+    return Registry(by_alias, folded, by_domain, tuple(first_listed.items()), tuple(marks),
+                    repost, not_outlet, parents, first, frozenset(first),
                     frozenset(w for a in by_alias for w in a.split()
                               if any(c in _EDGE_PUNCT for c in w)),
                     frozenset(w.lower() for w in (*not_author.get("words", []),
@@ -130,28 +135,31 @@ def _word_finder(masks: dict[str, tuple[int, int]]) -> WordFinder:
     """The finder of the words (keys) with their (anywhere, opening) bit masks: a DFA, the
     fastest automaton for a few hundred words; standard match kind, which reports
     overlapping matches."""
-    automaton = ahocorasick_rs.AhoCorasick(list(masks),
-                                           matchkind=ahocorasick_rs.MatchKind.Standard,
-                                           implementation=ahocorasick_rs.Implementation.DFA)
+    automaton = ahocorasick_rs.BytesAhoCorasick(
+        [w.encode() for w in masks], matchkind=ahocorasick_rs.MatchKind.Standard,
+        implementation=ahocorasick_rs.Implementation.DFA)
     return WordFinder(automaton, tuple(masks.values()))
 
 
-def _line_masks(finder: WordFinder, text: str, lines: list[str]) -> dict[int, tuple[int, int]]:
+def _line_masks(finder: WordFinder, text: str | bytes,
+                lines: list[str] | None = None) -> dict[int, tuple[int, int]]:
     """Line number -> (bit masks of the words `finder` finds in the line, of those among
-    them that open it) of the lines of `text`, the "\\n"-joined `lines` or a copy of it
-    with the same character positions, that hold any."""
+    them that open it) of the "\\n"-separated lines of `text` (or its UTF-8 bytes, see
+    `_lower_bytes`) that hold any. (`lines`, the text's lines, are not needed.)"""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     out: dict[int, tuple[int, int]] = {}
-    ends: list[int] = []  # where each line's next line starts
-    for k, start, end in finder.automaton.find_matches_as_indexes(text, overlapping=True):
-        if not ends:
-            ends = list(accumulate(len(line) + 1 for line in lines))
-        n = bisect_right(ends, start)  # the line the word starts in
-        if end >= ends[n]:
+    n = at = 0  # the line that byte `at` is in
+    for k, start, end in finder.automaton.find_matches_as_indexes(data, overlapping=True):
+        if data.find(b"\n", start, end) >= 0:
             continue  # across a line break: no line holds it
-        line_start = ends[n - 1] if n else 0
+        if start < at:
+            n = at = 0  # (matches come by their end: a longer word may start earlier)
+        n += data.count(b"\n", at, start)
+        at = start
         anywhere, opening = finder.masks[k]
         had, had_opening = out.get(n, (0, 0))
-        out[n] = (had | anywhere, had_opening | (opening if start == line_start else 0))
+        opens = not start or data[start - 1] == 10  # (b"\n")
+        out[n] = (had | anywhere, had_opening | (opening if opens else 0))
     return out
 
 
@@ -168,7 +176,8 @@ def _self_cues(tables: list[dict]) -> SelfCues:
     words = {w: (anywhere.get(w, 0), opening.get(w, 0)) for w in {**anywhere, **opening}}
     patterns = tuple(re.compile(c["pattern"].replace("{SITE}", _SITE)
                                 .replace("{NETWORK}", _NETWORK), re.M) for c in tables)
-    return SelfCues(patterns, tuple(float(c["weight"]) for c in tables), _word_finder(words))
+    return SelfCues(patterns, tuple(float(c["weight"]) for c in tables), _word_finder(words),
+                    all(w.isascii() for w in words))
 
 
 def _fold(s: str) -> str:
@@ -199,7 +208,10 @@ class _FoldedPage:
             if self.low_bytes is None and not any(c in self.text for c in _LOWER_TO_ASCII):
                 self.low_bytes = self.text.encode("utf-8", "surrogatepass").lower()
             if self.low_bytes is not None:
-                return any(form in self.low_bytes for form in _apostrophe_forms(phrase))
+                forms = _apostrophe_forms(phrase)
+                if len(forms) > 1 and forms[0][: forms[0].find(b"'")] not in self.low_bytes:
+                    return False  # not even the words before its apostrophe: one search
+                return any(form in self.low_bytes for form in forms)
         if self.folded is None:
             self.folded = _fold(self.text)
         return phrase in self.folded
@@ -257,7 +269,7 @@ def registered_in(text: str | list[str]) -> Counter[str]:
     reg = registry()
     found: Counter[str] = Counter()
     lines = text.split("\n") if isinstance(text, str) else text
-    for n in sorted(_line_masks(reg.form_finder, "\n".join(lines), lines)):
+    for n in sorted(_line_masks(reg.form_finder, "\n".join(lines))):
         for name, k in _line_forms(lines[n], reg):
             found[name] += k
     return found
@@ -962,20 +974,23 @@ def _furniture(v: _View) -> list[str]:
 _SUFFIX_SEPS = (" | ", " – ", " — ", " - ")
 
 
-_SEP_HINT = re.compile(r" [|–—-] ")
-
-
 def _suffix_lines(text: str) -> list[tuple[int, str, str]]:
     """(line number, head, site) of every "Headline | Site" shaped line. Separators are
-    found by one C-level scan; only the few lines holding one are looked at."""
+    found by a C-level search for their middle character each (a search for the spaces
+    around it stops at every space); only the few lines holding one are looked at."""
+    starts: set[int] = set()
+    for sep in _SUFFIX_SEPS:
+        at = text.find(sep[1])
+        while at >= 0:
+            if not (at and text[at - 1 : at + 2] == sep):
+                at = text.find(sep[1], at + 1)
+                continue
+            starts.add(text.rfind("\n", 0, at) + 1)
+            end = text.find("\n", at)  # (the rest of the line holds it or not: skipped)
+            at = text.find(sep[1], end) if end >= 0 else -1
     out = []
-    done: set[int] = set()
-    for m in _SEP_HINT.finditer(text):
-        start = text.rfind("\n", 0, m.start()) + 1
-        if start in done:
-            continue
-        done.add(start)
-        end = text.find("\n", m.end())
+    for start in sorted(starts):
+        end = text.find("\n", start)
         line = text[start : end if end >= 0 else len(text)]
         if not 15 <= len(line) <= 200:
             continue
@@ -1518,8 +1533,10 @@ def _job_cut(text: str) -> str:
     return cut if cut and job in registry().job_titles else ""
 
 
+@lru_cache(maxsize=1 << 15)
 def _card_label(text: str) -> bool:
-    """"About the author", "Written by:": the label over an author box's name line."""
+    """"About the author", "Written by:": the label over an author box's name line (cached:
+    every line of the author box's reach is asked)."""
     return _card_line(text)[2] or (header.is_byline_label(text)
                                    and not registry().other_credit.match(text))
 
@@ -1556,20 +1573,30 @@ def _bio_author(v: _View) -> list[str]:
         b = v.blocks[i]
         if len(b.text) > 600 or b.role == "caption":
             continue
-        text = _ABOUT_PREFIX.sub("", b.text) if b.text[:6].lower() == "about " else b.text
-        if not text[:1].isupper():
-            continue  # both notes open with the name
-        m = _BIO.match(text)
-        if m and _BIO_ROLE.search(m.string, m.end(), m.end() + 160):
-            names = header.split_names(m.group("name"))
-            if len(names) == 1:
-                return names
-        m = _BIO_LABEL.match(text) if ":" in text[:60] else None
-        if m and _speaks_of(m["name"].split()[0], text[m.end() :]):
-            names = header.split_names(m["name"])
-            if len(names) == 1 and " " in names[0]:
-                return names
+        names = _bio_names(b.text)
+        if names:
+            return list(names)
     return []
+
+
+@lru_cache(maxsize=1 << 14)
+def _bio_names(text: str) -> tuple[str, ...]:
+    """The writer an author note names (see `_bio_author`), else (); cached by line: the
+    footer lines it looks at recur on every page of a site."""
+    text = _ABOUT_PREFIX.sub("", text) if text[:6].lower() == "about " else text
+    if not text[:1].isupper():
+        return ()  # both notes open with the name
+    m = _BIO.match(text)
+    if m and _BIO_ROLE.search(m.string, m.end(), m.end() + 160):
+        names = header.split_names(m.group("name"))
+        if len(names) == 1:
+            return tuple(names)
+    m = _BIO_LABEL.match(text) if ":" in text[:60] else None
+    if m and _speaks_of(m["name"].split()[0], text[m.end() :]):
+        names = header.split_names(m["name"])
+        if len(names) == 1 and " " in names[0]:
+            return tuple(names)
+    return ()
 
 
 _OWN_SITE = re.compile(
@@ -1874,6 +1901,16 @@ def _lower_lines(text: str, lines: list[str]) -> str:
     return "\n".join(x if len(x := line.lower()) == len(line) else line for line in lines)
 
 
+def _lower_bytes(text: str, lines: list[str], ascii_words: bool) -> bytes:
+    """The UTF-8 bytes of `_lower_lines`, as far as `ascii_words` are concerned: the page's
+    bytes with ASCII lower-cased hold an ASCII word exactly where the lower-cased text does
+    (as in `_FoldedPage`), and cost far less than lower-casing non-ASCII text, unless the
+    page prints a character of _LOWER_TO_ASCII."""
+    if not ascii_words or any(c in text for c in _LOWER_TO_ASCII):
+        return _lower_lines(text, lines).encode("utf-8", "surrogatepass")
+    return text.encode("utf-8", "surrogatepass").lower()
+
+
 @lru_cache(maxsize=1 << 15)
 def _cue_names(line: str, mask: int) -> tuple[tuple[int, str], ...]:
     """(cue, site name) of the cues in `mask` (bit k: cue k) whose patterns match the line;
@@ -1979,7 +2016,7 @@ def self_named_site(text: str | list[str], extra: dict[str, float] | None = None
     found: list[list[str]] = [[] for _ in reg.cues.patterns]
     # the lines that hold a cue's words (the patterns are slow), by one pass over the page;
     # a cue whose words open a line needs a line above it
-    cued = _line_masks(reg.cues.finder, _lower_lines(text, lines), lines)
+    cued = _line_masks(reg.cues.finder, _lower_bytes(text, lines, reg.cues.ascii_words))
     for n, (anywhere, opening) in sorted(cued.items()):
         opening &= ~anywhere
         for k, name in _cue_names(lines[n], anywhere) + (
